@@ -1,0 +1,290 @@
+/* skiff-init: carries out the plan skiff sends (see PROTOCOL.md).
+ * Phase 1 runs in the shim process P: join namespaces, fork the container init C into new ones,
+ * write its id maps. Phase 2 runs in C: build the container and wait for `skiff start`. */
+#define _GNU_SOURCE
+#include "channel.h"
+#include "inroot.h"
+#include "ops.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int sync_fd = -1;
+static int start_fd = -1;
+
+static int is(struct record *r, const char *op) { return strcmp(r->op, op) == 0; }
+
+static void write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		fail_errno("open %s", path);
+	size_t len = strlen(text);
+	if (write(fd, text, len) != (ssize_t)len)
+		fail_errno("write %s", path);
+	close(fd);
+}
+
+static int namespace_type(const char *name)
+{
+	static const struct { const char *name; int flag; } types[] = {
+		{"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS}, {"pid", CLONE_NEWPID}, {"net", CLONE_NEWNET},
+		{"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
+	};
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+		if (strcmp(types[i].name, name) == 0)
+			return types[i].flag;
+	fail("plan: unknown namespace type %s", name);
+}
+
+static void join_namespace(const char *type, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fail_errno("open namespace %s", path);
+	if (setns(fd, namespace_type(type)) < 0) {
+		if (errno == EINVAL)
+			fail("%s is not a %s namespace", path, type);
+		fail_errno("setns %s", path);
+	}
+	close(fd);
+}
+
+static void reset_signals(void)
+{
+	sigset_t all;
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+}
+
+static void exit_on_signal(int sig) { _exit(128 + sig); }
+
+/* As pid 1 of its namespace C ignores signals it has no handler for; until the user program runs,
+ * any catchable signal (e.g. `skiff kill` of a created container) ends it. */
+static void catch_signals(void (*handler)(int))
+{
+	for (int sig = 1; sig < 32; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD)
+			signal(sig, handler);
+}
+
+static void op_listen(struct record *r)
+{
+	if (r->argc < 2)
+		fail("plan: listen needs dir and name");
+	int dir = open(r->argv[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		fail_errno("open state directory %s", r->argv[0]);
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dir, r->argv[1]);
+	start_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (start_fd < 0 || bind(start_fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(start_fd, 4) < 0)
+		fail_errno("start socket in %s", r->argv[0]);
+	close(dir);
+}
+
+static void op_await_start(void)
+{
+	catch_signals(exit_on_signal);
+	int conn;
+	do
+		conn = accept4(start_fd, NULL, NULL, SOCK_CLOEXEC);
+	while (conn < 0 && errno == EINTR);
+	if (conn < 0)
+		fail_errno("accept start");
+	char byte;
+	if (read(conn, &byte, 1) != 1)
+		_exit(1);
+	close(start_fd);
+	catch_signals(SIG_DFL);
+	/* From here `skiff start` hears our errors; it sees EOF when exec succeeds (close-on-exec). */
+	error_fd = conn;
+}
+
+static void dispatch(struct record *r);
+
+/* The records after await_start run only once `skiff start` connects; read them all now, because
+ * skiff closes the channel when create returns. */
+static void await_start_then_run_rest(void)
+{
+	struct record *rest = NULL;
+	size_t count = 0;
+	struct record r;
+	while (read_record(sync_fd, &r) == 0) {
+		rest = realloc(rest, (count + 1) * sizeof *rest);
+		rest[count++] = r;
+	}
+	close(sync_fd);
+	sync_fd = -1;
+	op_await_start();
+	for (size_t i = 0; i < count; i++)
+		dispatch(&rest[i]);
+	fail("plan ended without exec");
+}
+
+static void dispatch(struct record *r)
+{
+	if (is(r, "mount")) op_mount(r);
+	else if (is(r, "mkdir")) op_mkdir(r);
+	else if (is(r, "mkfile")) op_mkfile(r);
+	else if (is(r, "remount")) op_remount(r);
+	else if (is(r, "setattr")) op_setattr(r);
+	else if (is(r, "mknod")) op_mknod(r);
+	else if (is(r, "symlink")) op_symlink(r);
+	else if (is(r, "mask")) op_mask(r);
+	else if (is(r, "readonly")) op_readonly(r);
+	else if (is(r, "mount_host")) op_mount_host(r);
+	else if (is(r, "rootfs")) op_rootfs(r);
+	else if (is(r, "pivot_root")) op_pivot_root(r);
+	else if (is(r, "chroot")) op_chroot(r);
+	else if (is(r, "become_root")) op_become_root(r);
+	else if (is(r, "write") && r->argc == 2) write_file(r->argv[0], r->argv[1]);
+	else if (is(r, "sethostname") && r->argc == 1) {
+		if (sethostname(r->argv[0], strlen(r->argv[0])) < 0)
+			fail_errno("sethostname");
+	} else if (is(r, "setdomainname") && r->argc == 1) {
+		if (setdomainname(r->argv[0], strlen(r->argv[0])) < 0)
+			fail_errno("setdomainname");
+	} else if (is(r, "sync") && r->argc == 1) {
+		const char *args[] = {r->argv[0]};
+		send_record(sync_fd, "sync", 1, args);
+	} else if (is(r, "abort")) fail("%s", r->argc ? r->argv[0] : "aborted");
+	else if (is(r, "hook")) op_hook(r);
+	else if (is(r, "listen")) op_listen(r);
+	else if (is(r, "check_exec")) op_check_exec(r);
+	else if (is(r, "ready")) send_record(sync_fd, "ready", 0, NULL);
+	else if (is(r, "await_start")) await_start_then_run_rest();
+	else if (is(r, "rlimit")) op_rlimit(r);
+	else if (is(r, "setsid")) {
+		if (setsid() < 0)
+			fail_errno("setsid");
+	} else if (is(r, "nnp")) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			fail_errno("set no_new_privs");
+	} else if (is(r, "bounding")) op_bounding(r);
+	else if (is(r, "user")) op_user(r);
+	else if (is(r, "caps")) op_caps(r);
+	else if (is(r, "chdir") && r->argc == 1) {
+		if (chdir(r->argv[0]) < 0)
+			fail_errno("chdir to cwd (\"%s\") set in config.json", r->argv[0]);
+	} else if (is(r, "close_fds") && r->argc == 1) {
+		if (syscall(SYS_close_range, (unsigned)parse_u64(r->argv[0]), ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) < 0)
+			fail_errno("close_range");
+	} else if (is(r, "exec")) op_exec(r);
+	else fail("plan: unknown operation %s", r->op);
+}
+
+/* Phase 2: one record at a time, in the order skiff sent them. */
+static void run_container_init(void)
+{
+	struct record r;
+	while (read_record(sync_fd, &r) == 0) {
+		dispatch(&r);
+		free_record(&r);
+	}
+	_exit(1); /* skiff went away before the plan ended */
+}
+
+/* Phase 1: everything up to `end` is read first, then carried out in order. */
+static void run_shim(void)
+{
+	struct record *plan = NULL;
+	size_t count = 0;
+	while (1) {
+		plan = realloc(plan, (count + 1) * sizeof *plan);
+		if (read_record(sync_fd, &plan[count]) < 0)
+			_exit(1);
+		if (is(&plan[count++], "end"))
+			break;
+	}
+	int release[2] = {-1, -1};
+	pid_t child = -1;
+	int stay = 0, subreaper = 0;
+	char path[64];
+	for (size_t i = 0; i < count; i++) {
+		struct record *r = &plan[i];
+		if (is(r, "join") && r->argc == 2) join_namespace(r->argv[0], r->argv[1]);
+		else if (is(r, "unshare") && r->argc == 1) {
+			if (unshare((int)parse_u64(r->argv[0])) < 0)
+				fail_errno("unshare");
+		} else if (is(r, "timens_offset") && r->argc == 3) {
+			char line[128];
+			snprintf(line, sizeof line, "%s %s %s", r->argv[0], r->argv[1], r->argv[2]);
+			write_file("/proc/self/timens_offsets", line);
+		} else if (is(r, "clone") && r->argc == 1) {
+			if (pipe2(release, O_CLOEXEC) < 0)
+				fail_errno("pipe");
+			child = (pid_t)syscall(SYS_clone, (unsigned long)parse_u64(r->argv[0]) | SIGCHLD, 0, 0, 0, 0);
+			if (child < 0)
+				fail_errno("clone");
+			if (child == 0) {
+				char go;
+				close(release[1]);
+				reset_reader();
+				if (read(release[0], &go, 1) != 1)
+					_exit(1);
+				close(release[0]);
+				run_container_init();
+			}
+			close(release[0]);
+		} else if ((is(r, "uid_map") || is(r, "gid_map") || is(r, "setgroups")) && r->argc == 1) {
+			snprintf(path, sizeof path, "/proc/%d/%s", child, r->op);
+			write_file(path, r->argv[0]);
+		} else if (is(r, "stay") && r->argc == 1) {
+			stay = 1;
+			subreaper = (int)parse_u64(r->argv[0]);
+		} else if (is(r, "end")) {
+			if (child <= 0)
+				fail("plan: end before clone");
+			if (write(release[1], "g", 1) != 1)
+				fail_errno("release container init");
+			close(release[1]);
+			snprintf(path, sizeof path, "%d", child);
+			const char *args[] = {path};
+			send_record(sync_fd, "pid", 1, args);
+		} else fail("plan: unknown phase 1 operation %s", r->op);
+	}
+	close(sync_fd);
+	if (!stay)
+		_exit(0);
+	/* Foreground run: report the container's exit as ours; the caller handles signals. */
+	if (subreaper)
+		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	int status;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, 0)) != child)
+		if (pid < 0 && errno != EINTR)
+			_exit(255);
+	_exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
+}
+
+int main(void)
+{
+	const char *fd = getenv("_SKIFF_SYNC_FD");
+	if (!fd) {
+		dprintf(2, "skiff-init is started by skiff, not by hand\n");
+		return 1;
+	}
+	sync_fd = atoi(fd);
+	error_fd = sync_fd;
+	reset_signals();
+	run_shim();
+	return 0;
+}

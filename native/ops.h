@@ -1,0 +1,33 @@
+/* The operations of the plan, grouped by what they act on. */
+#ifndef SKIFF_OPS_H
+#define SKIFF_OPS_H
+#include "channel.h"
+
+/* Filesystem: mounts, device nodes, links, pivot_root (ops_fs.c). */
+void op_mount_host(struct record *r);
+void op_rootfs(struct record *r);
+void op_mkdir(struct record *r);
+void op_mkfile(struct record *r);
+void op_mount(struct record *r);
+void op_remount(struct record *r);
+void op_setattr(struct record *r);
+void op_mknod(struct record *r);
+void op_symlink(struct record *r);
+void op_mask(struct record *r);
+void op_readonly(struct record *r);
+void op_pivot_root(struct record *r);
+void op_chroot(struct record *r);
+
+/* Process: identity, capabilities, limits, exec (ops_process.c). */
+void op_become_root(struct record *r);
+void op_rlimit(struct record *r);
+void op_bounding(struct record *r);
+void op_user(struct record *r);
+void op_caps(struct record *r);
+void op_check_exec(struct record *r);
+void op_exec(struct record *r);
+
+/* Hooks run from inside the container's namespaces (hook.c). */
+void op_hook(struct record *r);
+
+#endif
