@@ -1,0 +1,38 @@
+import * as fs from 'fs';
+
+/** One mounted cgroup hierarchy of the host. */
+export interface Hierarchy {
+  mountPoint: string;
+  /** v1 controllers (and name=... for named hierarchies); empty for cgroup2. */
+  controllers: string[];
+  version: 1 | 2;
+}
+
+/** The cgroup hierarchies mounted on this host: v1, v2 (unified) or both (hybrid). */
+export function hostHierarchies(mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8')): Hierarchy[] {
+  const found: Hierarchy[] = [];
+  for (const line of mountinfo.split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const [fstype, , superOptions] = line.slice(sep + 3).split(' ');
+    const mountPoint = unescapeMountPath(line.slice(0, sep).split(' ')[4]);
+    if (fstype === 'cgroup2') found.push({ mountPoint, controllers: [], version: 2 });
+    else if (fstype === 'cgroup') {
+      const controllers = superOptions.split(',').filter((o) => o !== 'rw' && o !== 'ro' && !o.startsWith('release_agent') && o !== 'clone_children' && o !== 'noprefix' && o !== 'xattr');
+      found.push({ mountPoint, controllers, version: 1 });
+    }
+  }
+  // A hierarchy may be mounted twice; keep the first mount of each.
+  const seen = new Set<string>();
+  return found.filter((h) => {
+    const key = h.version === 2 ? 'cgroup2' : h.controllers.join(',');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** mountinfo escapes space, tab, newline and backslash as octal. */
+export function unescapeMountPath(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, oct) => String.fromCharCode(parseInt(oct, 8)));
+}

@@ -1,0 +1,101 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { hostHierarchies, Hierarchy } from './layout';
+
+/** Where a container's cgroup is, in every hierarchy, and which directories skiff made. */
+export interface CgroupPlacement {
+  /** The container's cgroup path, relative to each hierarchy's root. */
+  path: string;
+  /** Absolute cgroup directory per hierarchy, keyed by "unified" or the v1 controller list. */
+  dirs: Record<string, string>;
+  /** Directories create made (removed by delete; pre-existing ones are left alone). */
+  created: string[];
+  /** The file that says whether the container is frozen (v1 freezer.state or v2 cgroup.freeze). */
+  freezerState?: string;
+}
+
+/** runc-like default: absent → /skiff/<id>; relative → under /skiff; absolute as given. */
+export function cgroupPathFor(configured: string | undefined, id: string): string {
+  if (!configured) return `/skiff/${id}`;
+  if (configured.includes(':')) throw new Error(`cgroupsPath "${configured}" is a systemd path; it needs --systemd-cgroup`);
+  const normal = path.posix.normalize(configured.startsWith('/') ? configured : `/skiff/${configured}`);
+  if (normal === '/' || normal.split('/').includes('..')) throw new Error(`invalid cgroupsPath "${configured}"`);
+  return normal;
+}
+
+function keyOf(h: Hierarchy): string {
+  return h.version === 2 ? 'unified' : h.controllers.join(',');
+}
+
+/** Makes the container's cgroup in every hierarchy (v1, v2 or hybrid). */
+export function createCgroups(cgroupPath: string, hierarchies = hostHierarchies()): CgroupPlacement {
+  const placement: CgroupPlacement = { path: cgroupPath, dirs: {}, created: [] };
+  try {
+    for (const h of hierarchies) {
+      const dir = path.join(h.mountPoint, cgroupPath);
+      makeCgroupDir(h, dir, placement.created);
+      placement.dirs[keyOf(h)] = dir;
+      if (h.controllers.includes('freezer')) placement.freezerState = path.join(dir, 'freezer.state');
+    }
+    if (!placement.freezerState && placement.dirs.unified && hierarchies.every((h) => h.version === 2))
+      placement.freezerState = path.join(placement.dirs.unified, 'cgroup.freeze');
+  } catch (e) {
+    removeCgroups(placement);
+    throw e;
+  }
+  return placement;
+}
+
+/** mkdir -p, recording what was made; v1 cpusets start empty, so copy the parent's cpus and mems. */
+function makeCgroupDir(h: Hierarchy, dir: string, created: string[]): void {
+  if (fs.existsSync(dir)) return;
+  makeCgroupDir(h, path.dirname(dir), created);
+  fs.mkdirSync(dir);
+  created.push(dir);
+  if (h.controllers.includes('cpuset')) {
+    for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+      const own = path.join(dir, file);
+      if (fs.readFileSync(own, 'utf8').trim() === '')
+        fs.writeFileSync(own, fs.readFileSync(path.join(path.dirname(dir), file), 'utf8').trim());
+    }
+  }
+}
+
+export function joinCgroups(placement: CgroupPlacement, pid: number): void {
+  for (const dir of Object.values(placement.dirs)) fs.writeFileSync(path.join(dir, 'cgroup.procs'), String(pid));
+}
+
+/** Pids in the container's cgroup (any hierarchy holds them all). */
+export function cgroupPids(placement: CgroupPlacement): number[] {
+  for (const dir of Object.values(placement.dirs)) {
+    try {
+      return fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+    } catch {
+      // try the next hierarchy
+    }
+  }
+  return [];
+}
+
+/**
+ * Removes the directories create made, deepest first. The container's own directory may stay busy a
+ * moment after its last process died; a parent (such as /skiff) shared with other containers is
+ * left when it is not empty.
+ */
+export function removeCgroups(placement: CgroupPlacement): void {
+  const leaves = new Set(Object.values(placement.dirs));
+  const dirs = [...placement.created].sort((a, b) => b.length - a.length);
+  for (const dir of dirs) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        fs.rmdirSync(dir);
+        break;
+      } catch (e: any) {
+        if (e.code === 'ENOENT') break;
+        if (!leaves.has(dir) && (e.code === 'EBUSY' || e.code === 'ENOTEMPTY')) break;
+        if (e.code !== 'EBUSY' || attempt >= 200) throw new Error(`remove cgroup ${dir}: ${e.message}`);
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      }
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { procStat } from './proc-stat';
+
+const LOCK_FILE = 'lock';
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+function sleep(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
+
+/**
+ * Serialises operations on one container across skiff processes: an O_EXCL lock file holding the
+ * owner's pid. A lock whose owner died is taken over, so a killed skiff never wedges a container.
+ */
+export function lockContainer(dir: string, timeoutMs = 30000): () => void {
+  const file = path.join(dir, LOCK_FILE);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const fd = fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY, 0o600);
+      fs.writeSync(fd, String(process.pid));
+      fs.closeSync(fd);
+      return () => fs.rmSync(file, { force: true });
+    } catch (e: any) {
+      if (e.code === 'ENOENT') throw new Error('container does not exist');
+      if (e.code !== 'EEXIST') throw e;
+    }
+    let owner = 0;
+    try {
+      owner = Number(fs.readFileSync(file, 'utf8'));
+    } catch {
+      continue; // released meanwhile
+    }
+    if (owner && procStat(owner) === null) {
+      fs.rmSync(file, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`container is locked by another skiff process (pid ${owner})`);
+    sleep(5);
+  }
+}

@@ -1,0 +1,37 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import type { CgroupPlacement } from '../cgroups/placement';
+
+/** What skiff keeps about a container in <root>/<id>/state.json. */
+export interface SavedState {
+  ociVersion: string;
+  id: string;
+  /** The container init as the host sees it. */
+  pid: number;
+  /** /proc/<pid>/stat start time: tells our init from a later process that got the same pid. */
+  pidStartTime: number;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations?: Record<string, string | undefined>;
+  /** How far create got; the live status is derived from this, the pid and the start socket. */
+  phase: 'creating' | 'created';
+  /** The config as it was at create: later edits of config.json must not affect the container. */
+  config: any;
+  cgroup?: CgroupPlacement;
+}
+
+export const STATE_FILE = 'state.json';
+export const START_SOCKET = 'start.sock';
+
+export function readState(dir: string): SavedState {
+  return JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), 'utf8'));
+}
+
+/** Atomic replace: readers see the old or the new file, never half of one. */
+export function writeState(dir: string, state: SavedState): void {
+  const tmp = path.join(dir, `.${STATE_FILE}.${process.pid}`);
+  fs.writeFileSync(tmp, JSON.stringify(state));
+  fs.renameSync(tmp, path.join(dir, STATE_FILE));
+}

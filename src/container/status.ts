@@ -1,0 +1,26 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { isAlive } from './proc-stat';
+import { SavedState, START_SOCKET } from './state-file';
+
+export type Status = 'creating' | 'created' | 'running' | 'stopped' | 'paused';
+
+/** The spec's status, read from the live system rather than trusted from the file. */
+export function liveStatus(dir: string, s: SavedState): Status {
+  if (!isAlive(s.pid, s.pidStartTime)) return 'stopped';
+  if (s.phase === 'creating') return 'creating';
+  if (fs.existsSync(path.join(dir, START_SOCKET))) return 'created';
+  if (isFrozen(s)) return 'paused';
+  return 'running';
+}
+
+function isFrozen(s: SavedState): boolean {
+  const freezer = s.cgroup?.freezerState;
+  if (!freezer) return false;
+  try {
+    const text = fs.readFileSync(freezer, 'utf8').trim();
+    return text === 'FROZEN' || text === '1';
+  } catch {
+    return false;
+  }
+}

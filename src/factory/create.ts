@@ -1,0 +1,158 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseConfigFile } from '../spec/validate';
+import { claimContainerDir } from './state-root';
+import { SavedState, writeState } from '../container/state-file';
+import { procStat } from '../container/proc-stat';
+import { lockContainer } from '../container/lock';
+import { namespacePlan } from '../container/namespaces';
+import { initPhase2, rootfsPath, hookState, InitPlanContext } from '../container/init-plan';
+import { runHooks } from '../container/hooks';
+import { destroyContainer } from '../container/destroy';
+import { cgroupPathFor, createCgroups, joinCgroups } from '../cgroups/placement';
+import { hostHierarchies } from '../cgroups/layout';
+import { ownBoundingSet } from '../process/capabilities';
+import { ShimChannel } from '../shim/channel';
+import { record, PlanRecord } from '../shim/records';
+
+export interface CreateOptions {
+  root: string;
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  noPivot: boolean;
+  preserveFds: number;
+  /** Foreground run: skiff-init stays as the init's parent and exits with its status. */
+  stay?: { subreaper: boolean };
+  warn: (msg: string) => void;
+}
+
+export interface CreatedContainer {
+  dir: string;
+  state: SavedState;
+  shim: ShimChannel;
+}
+
+/** The create operation: bundle → a container in `created`, or an error and nothing left behind. */
+export async function createContainer(opts: CreateOptions): Promise<CreatedContainer> {
+  const bundle = path.resolve(opts.bundle);
+  const config = parseConfigFile(path.join(bundle, 'config.json'));
+  const rootfs = rootfsPath(bundle, config);
+  if (!fs.statSync(rootfs, { throwIfNoEntry: false })?.isDirectory())
+    throw new Error(`root.path: ${rootfs} is not a directory`);
+  const linux = config.linux ?? {};
+  const ns = namespacePlan(linux.namespaces ?? [], linux.uidMappings, linux.gidMappings, linux.timeOffsets);
+
+  const dir = claimContainerDir(opts.root, opts.id);
+  const unlock = lockContainer(dir);
+  const state: SavedState = {
+    ociVersion: '1.3.0',
+    id: opts.id,
+    pid: 0,
+    pidStartTime: 0,
+    bundle,
+    rootfs,
+    created: new Date().toISOString(),
+    owner: '',
+    annotations: config.annotations,
+    phase: 'creating',
+    config,
+  };
+  let shim: ShimChannel | undefined;
+  try {
+    writeState(dir, state);
+    const hierarchies = hostHierarchies();
+    state.cgroup = createCgroups(cgroupPathFor(linux.cgroupsPath, opts.id), hierarchies);
+    writeState(dir, state);
+
+    shim = new ShimChannel({ preserveFds: opts.preserveFds });
+    // skiff-init waits for its plan, so the container is in its cgroup before anything runs.
+    joinCgroups(state.cgroup, shim.child.pid!);
+    const phase1 = [...ns.records];
+    if (opts.stay) phase1.push(record('stay', opts.stay.subreaper ? 1 : 0));
+    phase1.push(record('end'));
+    shim.send(phase1);
+    const pidRecord = await expect(shim, 'pid');
+    state.pid = Number(pidRecord.args[0]);
+    state.pidStartTime = procStat(state.pid)?.startTime ?? 0;
+    writeState(dir, state);
+
+    const ctx: InitPlanContext = {
+      id: opts.id, bundle, rootfs, stateDir: dir, config, ns, cgroup: state.cgroup, hierarchies,
+      noPivot: opts.noPivot, preserveFds: opts.preserveFds, hostPid: state.pid,
+      availableCaps: ownBoundingSet(), warn: opts.warn,
+    };
+    const plan = initPhase2(ctx, fs.readFileSync('/proc/self/mountinfo', 'utf8'));
+    await drive(shim, plan, async (name) => {
+      if (name !== 'createRuntime') throw new Error(`unexpected sync ${name}`);
+      const hookSt = hookState(ctx, 'creating', false);
+      await runHooks('prestart', config.hooks?.prestart, hookSt);
+      await runHooks('createRuntime', config.hooks?.createRuntime, hookSt);
+    });
+    state.phase = 'created';
+    writeState(dir, state);
+    if (opts.pidFile) writePidFile(opts.pidFile, state.pid);
+    shim.endInput();
+    unlock();
+    return { dir, state, shim };
+  } catch (e) {
+    if (shim) shim.close();
+    await destroyContainer(dir, state, { runPoststop: isHookFailure(e), warn: opts.warn });
+    throw e;
+  }
+}
+
+function isHookFailure(e: unknown): boolean {
+  return e instanceof Error && /^error running (prestart|createRuntime|createContainer) hook/.test(e.message);
+}
+
+async function expect(shim: ShimChannel, op: string) {
+  const r = await shim.next();
+  if (r?.op === op) return r;
+  if (r?.op === 'error') throw new Error(r.args[0]);
+  throw new Error(`skiff-init ended before ${op}${await exitNote(shim)}`);
+}
+
+async function exitNote(shim: ShimChannel): Promise<string> {
+  const { code, signal } = await shim.exited;
+  return signal ? ` (killed by ${signal})` : code ? ` (exit status ${code})` : '';
+}
+
+/** Sends the plan in pieces: at each `sync` skiff-init waits while we run the runtime hooks. */
+async function drive(shim: ShimChannel, plan: PlanRecord[], onSync: (name: string) => Promise<void>) {
+  let start = 0;
+  while (start < plan.length) {
+    let end = plan.findIndex((r, i) => i >= start && r.op === 'sync');
+    end = end < 0 ? plan.length : end + 1;
+    shim.send(plan.slice(start, end));
+    start = end;
+    const r = await shim.next();
+    if (r?.op === 'error') throw new Error(translateInitError(r.args[0]));
+    if (r?.op === 'sync') {
+      try {
+        await onSync(r.args[0]);
+      } catch (e: any) {
+        shim.send([record('abort', e.message)]);
+        throw e;
+      }
+      continue;
+    }
+    if (r?.op === 'ready' && start >= plan.length) return;
+    if (r === null) throw new Error(`container init ended during create${await exitNote(shim)}`);
+    throw new Error(`unexpected message from skiff-init: ${r.op}`);
+  }
+}
+
+/** createContainer hooks run inside the init; give their failures the runtime-hook wording. */
+function translateInitError(msg: string): string {
+  return msg.startsWith('hook ') ? `error running createContainer hook: ${msg.slice(5)}` : msg;
+}
+
+/** Written atomically, relative to our cwd, as runc does. */
+function writePidFile(file: string, pid: number): void {
+  const abs = path.resolve(file);
+  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${os.hostname()}.${process.pid}`);
+  fs.writeFileSync(tmp, String(pid));
+  fs.renameSync(tmp, abs);
+}

@@ -1,0 +1,41 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { containerDir } from './state-root';
+import { readState, SavedState } from '../container/state-file';
+
+export interface LoadedContainer {
+  dir: string;
+  state: SavedState;
+}
+
+/** Reads a container's saved state; the error runc gives when there is none. */
+export function loadContainer(root: string, id: string): LoadedContainer {
+  const dir = containerDir(root, id);
+  try {
+    return { dir, state: readState(dir) };
+  } catch (e: any) {
+    if (e.code === 'ENOENT') throw new Error('container does not exist');
+    throw e;
+  }
+}
+
+/** Every container under the state root, skipping directories without a readable state. */
+export function listContainers(root: string): LoadedContainer[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(root);
+  } catch (e: any) {
+    if (e.code === 'ENOENT') return [];
+    throw e;
+  }
+  const out: LoadedContainer[] = [];
+  for (const name of names.sort()) {
+    const dir = path.join(root, name);
+    try {
+      out.push({ dir, state: readState(dir) });
+    } catch {
+      // not a container, or one whose create is still writing its first state
+    }
+  }
+  return out;
+}

@@ -1,0 +1,16 @@
+import * as os from 'os';
+
+/** Parses a signal as runc does: a number, or a name with or without SIG (e.g. KILL, SIGKILL, 9). */
+export function parseSignal(raw: string): number {
+  if (/^\d+$/.test(raw)) {
+    const n = Number(raw);
+    if (n >= 1 && n <= 64) return n;
+  } else {
+    const name = raw.toUpperCase().startsWith('SIG') ? raw.toUpperCase() : `SIG${raw.toUpperCase()}`;
+    const n = (os.constants.signals as Record<string, number>)[name];
+    if (n !== undefined) return n;
+    const rt = /^SIGRTMIN(?:\+(\d+))?$/.exec(name) ?? /^SIGRTMAX(?:-(\d+))?$/.exec(name);
+    if (rt) return name.startsWith('SIGRTMIN') ? 34 + Number(rt[1] ?? 0) : 64 - Number(rt[1] ?? 0);
+  }
+  throw new Error(`unknown signal "${raw}"`);
+}

@@ -1,0 +1,50 @@
+// Netstring records, the framing of the plan channel to skiff-init (native/PROTOCOL.md).
+
+export interface PlanRecord {
+  op: string;
+  args: string[];
+}
+
+export function record(op: string, ...args: Array<string | number | bigint>): PlanRecord {
+  return { op, args: args.map(String) };
+}
+
+function netstring(s: string): Buffer {
+  const body = Buffer.from(s, 'utf8');
+  return Buffer.concat([Buffer.from(`${body.length}:`), body, Buffer.from(',')]);
+}
+
+export function encodeRecords(records: PlanRecord[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const r of records) {
+    parts.push(netstring(r.op), netstring(String(r.args.length)));
+    for (const a of r.args) parts.push(netstring(a));
+  }
+  return Buffer.concat(parts);
+}
+
+/** Incremental decoder: feed it chunks, take whole records out. */
+export class RecordDecoder {
+  private buffer: Buffer = Buffer.alloc(0);
+  private fields: string[] = [];
+
+  push(chunk: Buffer): PlanRecord[] {
+    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+    const out: PlanRecord[] = [];
+    for (;;) {
+      const colon = this.buffer.indexOf(0x3a);
+      if (colon < 0) break;
+      const len = Number(this.buffer.subarray(0, colon).toString('latin1'));
+      if (!Number.isInteger(len)) throw new Error('skiff-init sent a malformed record');
+      if (this.buffer.length < colon + 1 + len + 1) break;
+      this.fields.push(this.buffer.subarray(colon + 1, colon + 1 + len).toString('utf8'));
+      this.buffer = this.buffer.subarray(colon + 1 + len + 1);
+      const [op, count, ...args] = this.fields;
+      if (count !== undefined && args.length === Number(count)) {
+        out.push({ op, args });
+        this.fields = [];
+      }
+    }
+    return out;
+  }
+}
