@@ -263,7 +263,6 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'stats', kind: 'bool', default: false, usage: "display the container's stats then exit" },
     ],
     flagsAnywhere: true,
-    load: () => import('./events'),
   },
   {
     name: 'exec',
@@ -276,7 +275,6 @@ export const COMMANDS: CommandSpec[] = [
     args: { min: 1 },
     flags: execFlags,
     flagsAnywhere: false,
-    load: () => import('./exec'),
     errorPrefix: 'exec failed: ',
     errorExitCode: 255,
     finalize: absolutePidFile,
@@ -310,7 +308,6 @@ export const COMMANDS: CommandSpec[] = [
     args: { exact: 1 },
     flags: [],
     flagsAnywhere: true,
-    load: () => import('./pause'),
   },
   {
     name: 'ps',
@@ -320,7 +317,6 @@ export const COMMANDS: CommandSpec[] = [
     args: { min: 1 },
     flags: [formatFlag],
     flagsAnywhere: false,
-    load: () => import('./ps'),
   },
   {
     name: 'restore',
@@ -339,7 +335,6 @@ export const COMMANDS: CommandSpec[] = [
     args: { exact: 1 },
     flags: [],
     flagsAnywhere: true,
-    load: () => import('./resume'),
   },
   {
     name: 'run',
@@ -399,7 +394,6 @@ export const COMMANDS: CommandSpec[] = [
     args: { exact: 1 },
     flags: updateFlags,
     flagsAnywhere: true,
-    load: () => import('./update'),
   },
   {
     name: 'features',
