@@ -60,6 +60,12 @@ function parentMountPoint(rootfs: string, mountinfo: string): string {
  * Phase 2: everything the container init does, in order. Records up to each `sync` are sent, then
  * skiff runs the runtime-namespace hooks and sends the rest.
  */
+/**
+ * Where the executable is looked for when process.env has no PATH. runc then fails (Go's LookPath
+ * sees an empty PATH); we search like execvp does, so `ctr run ... echo hi` works without --env.
+ */
+const DEFAULT_SEARCH_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[] {
   const { config, ns } = ctx;
   const linux = config.linux ?? {};
@@ -115,7 +121,7 @@ export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[
   for (const rl of proc?.rlimits ?? []) out.push(record('rlimit', rlimitNumber(rl.type), BigInt(rl.soft), BigInt(rl.hard)));
 
   const env: string[] = proc?.env ?? [];
-  const pathVar = env.filter((e) => e.startsWith('PATH=')).pop()?.slice(5) ?? '';
+  const pathVar = env.filter((e) => e.startsWith('PATH=')).pop()?.slice(5) ?? DEFAULT_SEARCH_PATH;
   if (proc) out.push(record('check_exec', proc.args[0], pathVar));
   out.push(record('ready'));
   out.push(record('await_start'));
