@@ -151,6 +151,11 @@ static void dispatch(struct record *r)
 	else if (is(r, "pivot_root")) op_pivot_root(r);
 	else if (is(r, "chroot")) op_chroot(r);
 	else if (is(r, "become_root")) op_become_root(r);
+	else if (is(r, "keyring") && r->argc == 1) {
+		/* A session keyring of the container's own, so it cannot read the host's keys. */
+		if (syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, r->argv[0]) < 0 && errno != ENOSYS)
+			fail_errno("join session keyring");
+	}
 	else if (is(r, "write") && r->argc == 2) write_file(r->argv[0], r->argv[1]);
 	else if (is(r, "sethostname") && r->argc == 1) {
 		if (sethostname(r->argv[0], strlen(r->argv[0])) < 0)

@@ -10,6 +10,8 @@ export async function run(g: GlobalOptions, [id]: string[], opts: Record<string,
     bundle: opts.bundle,
     pidFile: opts.pidFile,
     noPivot: opts.noPivot,
+    noNewKeyring: opts.noNewKeyring,
+    consoleSocket: opts.consoleSocket,
     preserveFds: opts.preserveFds,
     warn: (msg) => log.warn(msg),
   });

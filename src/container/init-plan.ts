@@ -20,6 +20,8 @@ export interface InitPlanContext {
   cgroup?: CgroupPlacement;
   hierarchies: Hierarchy[];
   noPivot: boolean;
+  /** --no-new-keyring: keep the caller's session keyring. */
+  noNewKeyring?: boolean;
   preserveFds: number;
   /** The container init's pid as the host sees it. */
   hostPid: number;
@@ -114,6 +116,7 @@ export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[
   if (proc?.oomScoreAdj !== undefined) out.push(record('write', '/proc/self/oom_score_adj', String(proc.oomScoreAdj)));
   if (config.root?.readonly) out.push(record('remount', '/', MS.RDONLY));
 
+  if (!ctx.noNewKeyring) out.push(record('keyring', `_ses.${ctx.id}`));
   out.push(record('listen', ctx.stateDir, START_SOCKET));
   out.push(ctx.noPivot ? record('chroot') : record('pivot_root'));
   if (propagation !== undefined) out.push(record('mount_host', '', '/', '', propagation, ''));

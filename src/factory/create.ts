@@ -22,6 +22,8 @@ export interface CreateOptions {
   bundle: string;
   pidFile?: string;
   noPivot: boolean;
+  noNewKeyring?: boolean;
+  consoleSocket?: string;
   preserveFds: number;
   /** Foreground run: skiff-init stays as the init's parent and exits with its status. */
   stay?: { subreaper: boolean };
@@ -41,6 +43,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
   const rootfs = rootfsPath(bundle, config);
   if (!fs.statSync(rootfs, { throwIfNoEntry: false })?.isDirectory())
     throw new Error(`root.path: ${rootfs} is not a directory`);
+  checkTerminal(config.process?.terminal === true, opts);
   const linux = config.linux ?? {};
   const ns = namespacePlan(linux.namespaces ?? [], linux.uidMappings, linux.gidMappings, linux.timeOffsets);
 
@@ -80,7 +83,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
 
     const ctx: InitPlanContext = {
       id: opts.id, bundle, rootfs, stateDir: dir, config, ns, cgroup: state.cgroup, hierarchies,
-      noPivot: opts.noPivot, preserveFds: opts.preserveFds, hostPid: state.pid,
+      noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, preserveFds: opts.preserveFds, hostPid: state.pid,
       availableCaps: ownBoundingSet(), warn: opts.warn,
     };
     const plan = initPhase2(ctx, fs.readFileSync('/proc/self/mountinfo', 'utf8'));
@@ -101,6 +104,16 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     await destroyContainer(dir, state, { runPoststop: isHookFailure(e), warn: opts.warn });
     throw e;
   }
+}
+
+/** A terminal needs somewhere to go: a console socket, or a foreground run that proxies it. */
+function checkTerminal(terminal: boolean, opts: CreateOptions): void {
+  if (terminal && !opts.consoleSocket && !opts.stay)
+    throw new Error('cannot allocate tty if skiff will detach without setting console socket');
+  if (!terminal && opts.consoleSocket)
+    throw new Error('cannot use console socket if skiff will not detach or allocate tty');
+  // Terminals themselves (the pty, /dev/console, SCM_RIGHTS) come with exec support; refuse rather than ignore.
+  if (terminal) throw new Error('process.terminal is not supported by skiff yet');
 }
 
 function isHookFailure(e: unknown): boolean {
