@@ -168,7 +168,6 @@ static void dispatch(struct record *r)
 		send_record(sync_fd, "sync", 1, args);
 	} else if (is(r, "abort")) fail("%s", r->argc ? r->argv[0] : "aborted");
 	else if (is(r, "hook")) op_hook(r);
-	else if (is(r, "listen")) op_listen(r);
 	else if (is(r, "check_exec")) op_check_exec(r);
 	else if (is(r, "ready")) send_record(sync_fd, "ready", 0, NULL);
 	else if (is(r, "await_start")) await_start_then_run_rest();
@@ -222,6 +221,7 @@ static void run_shim(void)
 	for (size_t i = 0; i < count; i++) {
 		struct record *r = &plan[i];
 		if (is(r, "join") && r->argc == 2) join_namespace(r->argv[0], r->argv[1]);
+		else if (is(r, "listen")) op_listen(r);
 		else if (is(r, "unshare") && r->argc == 1) {
 			if (unshare((int)parse_u64(r->argv[0])) < 0)
 				fail_errno("unshare");
@@ -263,6 +263,8 @@ static void run_shim(void)
 		} else fail("plan: unknown phase 1 operation %s", r->op);
 	}
 	close(sync_fd);
+	if (start_fd >= 0)
+		close(start_fd); /* C has its own copy */
 	if (!stay)
 		_exit(0);
 	/* Foreground run: report the container's exit as ours; the caller handles signals. */

@@ -8,7 +8,6 @@ import { rlimitNumber } from '../process/rlimits';
 import type { NamespacePlan } from './namespaces';
 import type { CgroupPlacement } from '../cgroups/placement';
 import type { Hierarchy } from '../cgroups/layout';
-import { START_SOCKET } from './state-file';
 
 export interface InitPlanContext {
   id: string;
@@ -117,7 +116,6 @@ export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[
   if (config.root?.readonly) out.push(record('remount', '/', MS.RDONLY));
 
   if (!ctx.noNewKeyring) out.push(record('keyring', `_ses.${ctx.id}`));
-  out.push(record('listen', ctx.stateDir, START_SOCKET));
   out.push(ctx.noPivot ? record('chroot') : record('pivot_root'));
   if (propagation !== undefined) out.push(record('mount_host', '', '/', '', propagation, ''));
   out.push(record('setsid'));

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseConfigFile } from '../spec/validate';
 import { claimContainerDir } from './state-root';
-import { SavedState, writeState } from '../container/state-file';
+import { SavedState, START_SOCKET, writeState } from '../container/state-file';
 import { procStat } from '../container/proc-stat';
 import { lockContainer } from '../container/lock';
 import { namespacePlan } from '../container/namespaces';
@@ -72,7 +72,9 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     shim = new ShimChannel({ preserveFds: opts.preserveFds });
     // skiff-init waits for its plan, so the container is in its cgroup before anything runs.
     joinCgroups(state.cgroup, shim.child.pid!);
-    const phase1 = [...ns.records];
+    // The start socket is made first, by the shim with the host's view and credentials: the
+    // init may be in a user namespace whose root cannot write to the state directory.
+    const phase1 = [record('listen', dir, START_SOCKET), ...ns.records];
     if (opts.stay) phase1.push(record('stay', opts.stay.subreaper ? 1 : 0));
     phase1.push(record('end'));
     shim.send(phase1);
