@@ -75,3 +75,10 @@ export function makeBundle(options: BundleOptions = {}): Bundle {
   bundle.writeConfig();
   return bundle;
 }
+
+/** A fresh host directory /tmp/skiff-test-<run>-<kind>-XXXXXX, removed (and unmounted below) after the test. */
+export function scratchDir(kind = 'scratch', tracker: CleanupTracker = defaultCleanup): string {
+  const dir = makeTempDir(kind);
+  tracker.trackDir(dir);
+  return dir;
+}

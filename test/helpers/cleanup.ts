@@ -170,11 +170,35 @@ function ownedSubtree(cgroupPath: string): string {
   return '/' + segments.slice(0, first + 1).join('/');
 }
 
+/**
+ * Directories below `dir` named `name` (runtimes nest cgroups differently: runc
+ * puts /<id> below its own cgroup on v1, skiff uses /skiff/<id>).
+ */
+function findNamedCgroups(dir: string, name: string, depth = 0): string[] {
+  if (depth > 8) return [];
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const found: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isDirectory()) continue;
+    const child = path.join(dir, entry.name);
+    if (entry.name === name) found.push(child);
+    else found.push(...findNamedCgroups(child, name, depth + 1));
+  }
+  return found;
+}
+
 function removeCgroupEverywhere(cgroupPath: string): void {
   const subtree = ownedSubtree(cgroupPath);
+  const ownedName = path.basename(subtree);
   const failures: string[] = [];
   for (const hierarchy of listCgroupHierarchies()) {
-    for (const dir of candidateCgroupDirs(hierarchy, subtree)) {
+    const dirs = new Set([...candidateCgroupDirs(hierarchy, subtree), ...findNamedCgroups(hierarchy.mountPoint, ownedName)]);
+    for (const dir of dirs) {
       if (!fs.existsSync(dir)) continue;
       try {
         removeCgroupTree(dir);

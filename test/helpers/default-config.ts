@@ -168,3 +168,25 @@ export function withCapabilities(config: OciConfig, caps: string[]): void {
   if (!config.process) throw new Error('config has no process');
   config.process.capabilities = capabilitySet(caps);
 }
+
+/** Appends a bind mount of a host path (rbind unless `options` says otherwise). */
+export function addBindMount(config: OciConfig, source: string, destination: string, options: string[] = ['rbind', 'rw']): void {
+  config.mounts = [...(config.mounts ?? []), { destination, type: 'bind', source, options }];
+}
+
+/** Replaces the namespace list's entry of `type` (or adds it); `path` joins an existing namespace. */
+export function setNamespace(config: OciConfig, type: string, nsPath?: string): void {
+  const linux = (config.linux ??= {});
+  const list = (linux.namespaces ?? []).filter((ns) => ns.type !== type);
+  list.push(nsPath === undefined ? { type } : { type, path: nsPath });
+  linux.namespaces = list;
+}
+
+export function removeNamespace(config: OciConfig, type: string): void {
+  if (config.linux?.namespaces) config.linux.namespaces = config.linux.namespaces.filter((ns) => ns.type !== type);
+}
+
+/** The process args as `sh -c <script>`. */
+export function shell(config: OciConfig, script: string): void {
+  config.process!.args = ['sh', '-c', script];
+}

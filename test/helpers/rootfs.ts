@@ -5,7 +5,6 @@
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import { REPO_ROOT } from './names';
@@ -20,8 +19,13 @@ export function busyboxBinary(): string {
   return process.env.SKIFF_BUSYBOX || '/bin/busybox';
 }
 
+/**
+ * Where pristine rootfs copies are kept between runs: <repo>/.cache/test-rootfs
+ * (ignored by git), outside /tmp so that the leftover check never mistakes it
+ * for something a test forgot.
+ */
 export function rootfsCacheDir(): string {
-  return process.env.SKIFF_TEST_CACHE || path.join(os.tmpdir(), 'skiff-test-cache');
+  return process.env.SKIFF_TEST_CACHE || path.join(REPO_ROOT, '.cache', 'test-rootfs');
 }
 
 /** Changes whenever busybox or the build script changes, so a stale cache is never used. */

@@ -12,7 +12,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { spawn, spawnSync, SpawnSyncOptions, StdioOptions } from 'child_process';
+import { ChildProcessWithoutNullStreams, spawn, spawnSync, SpawnSyncOptions, StdioOptions } from 'child_process';
 import { Bundle } from './bundle';
 import { CleanupTracker, ContainerOwner, defaultCleanup } from './cleanup';
 import { findExecutable } from './host';
@@ -75,6 +75,13 @@ export interface InvokeOptions {
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+}
+
+export interface SpawnedRuntime {
+  child: ChildProcessWithoutNullStreams;
+  done: Promise<RunResult>;
+  stdoutSoFar(): string;
+  stderrSoFar(): string;
 }
 
 export interface CreateOptions extends InvokeOptions {
@@ -159,21 +166,33 @@ export class RuntimeUnderTest implements ContainerOwner {
 
   /** Like invoke() but without blocking the event loop (for concurrent work in a test). */
   invokeAsync(args: string[], options: InvokeOptions = {}): Promise<RunResult> {
+    return this.spawnRuntime(args, options).done;
+  }
+
+  /**
+   * Starts `<binary> <global flags> <args>` with piped stdio and hands back the
+   * child (to signal it, or to write to its stdin while it runs) and a promise
+   * of its result. `done` resolves when the process exited and, unless
+   * `resolveOnExit`, when its stdout and stderr were closed too (a container
+   * that inherited them keeps them open).
+   */
+  spawnRuntime(args: string[], options: InvokeOptions & { resolveOnExit?: boolean; keepStdinOpen?: boolean } = {}): SpawnedRuntime {
     const fullArgs = [...this.globalArgs, ...args];
     const started = Date.now();
-    return new Promise((resolve) => {
-      const child = spawn(this.binary, fullArgs, { env: options.env ?? this.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
+    const child = spawn(this.binary, fullArgs, { env: options.env ?? this.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.stdin.on('error', () => undefined); // the runtime may exit before reading stdin
+    if (!options.keepStdinOpen) child.stdin.end(options.input ?? '');
+    else if (options.input !== undefined) child.stdin.write(options.input);
+    const done = new Promise<RunResult>((resolve) => {
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
         child.kill('SIGKILL');
       }, options.timeoutMs ?? this.timeoutMs);
-      child.stdout.on('data', (d: Buffer) => out.push(d));
-      child.stderr.on('data', (d: Buffer) => err.push(d));
-      child.stdin.on('error', () => undefined); // the runtime may exit before reading stdin
-      child.stdin.end(options.input ?? '');
       const finish = (code: number | null, signal: NodeJS.Signals | null, spawnError?: Error) => {
         clearTimeout(timer);
         resolve({
@@ -187,8 +206,14 @@ export class RuntimeUnderTest implements ContainerOwner {
         });
       };
       child.on('error', (e) => finish(null, null, e));
-      child.on('close', (code, signal) => finish(code, signal));
+      child.on(options.resolveOnExit ? 'exit' : 'close', (code, signal) => finish(code, signal));
     });
+    return {
+      child,
+      done,
+      stdoutSoFar: () => Buffer.concat(out).toString('utf8'),
+      stderrSoFar: () => Buffer.concat(err).toString('utf8'),
+    };
   }
 
   create(id: string, bundle: Bundle | string, options: CreateOptions = {}): RunResult {
@@ -210,6 +235,21 @@ export class RuntimeUnderTest implements ContainerOwner {
     if (options.detach) return this.launchDetached(id, bundle, args, options);
     this.noteContainer(id, bundle);
     return this.invoke(args, options);
+  }
+
+  /**
+   * Foreground `run` without blocking: the test can signal the runtime process
+   * or act on the container while it runs. Resolves when the runtime exits.
+   */
+  runAsync(id: string, bundle: Bundle | string, options: InvokeOptions & { extraArgs?: string[]; keepStdinOpen?: boolean } = {}): SpawnedRuntime {
+    this.noteContainer(id, bundle);
+    const args = ['run', '--bundle', bundlePath(bundle), ...(options.extraArgs ?? []), id];
+    return this.spawnRuntime(args, options);
+  }
+
+  /** Registers a container that the test starts by other means (e.g. a raw invocation) for cleanup. */
+  track(id: string, bundle: Bundle | string): void {
+    this.noteContainer(id, bundle);
   }
 
   /** Parsed `state`; throws when the runtime fails (e.g. unknown id). */
