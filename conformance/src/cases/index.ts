@@ -1,0 +1,6 @@
+import { CaseDef } from '../types';
+import { runtimeCases } from './runtime';
+
+export function allCases(): CaseDef[] {
+  return [...runtimeCases];
+}
