@@ -322,21 +322,25 @@ export class Ctx {
   // ---- hooks ------------------------------------------------------------------------------
 
   /**
-   * A hook recorder script. Called as `sh SCRIPT LOGDIR LABEL [EXIT [SLEEP]]`, it saves its stdin
-   * (the state) to LOGDIR/LABEL.state, appends LABEL to LOGDIR/order, records its
-   * namespaces, cwd and args, and exits with EXIT.
+   * A hook recorder script, run as `SCRIPT LOGDIR LABEL [EXIT [SLEEP [CMD]]]`. It saves its stdin
+   * (the state) to LOGDIR/LABEL.state, its namespaces, env and args, the cmdline of the
+   * state's pid, the exit code of CMD (run with sh -c) if given, sleeps SLEEP seconds, appends
+   * LABEL to LOGDIR/order and exits with EXIT. Works with dash on the host and busybox inside.
    */
   hookScript(file: string): string {
     writeExecutable(
       file,
       `#!/bin/sh
-dir=$1; label=$2; rc=\${3:-0}; nap=\${4:-0}
+dir=$1; label=$2; rc=\${3:-0}; nap=\${4:-0}; cmd=$5
 mkdir -p "$dir"
 cat > "$dir/$label.state"
 for n in mnt uts pid net ipc user cgroup; do echo "$n $(readlink /proc/self/ns/$n)"; done > "$dir/$label.ns"
 env > "$dir/$label.env"
 echo "$*" > "$dir/$label.args"
-[ "$nap" != 0 ] && sleep "$nap"
+pid=$(sed -n 's/.*"pid": *\\([0-9][0-9]*\\).*/\\1/p' "$dir/$label.state")
+if [ -n "$pid" ] && [ -r /proc/$pid/cmdline ]; then tr '\\000' ' ' < /proc/$pid/cmdline > "$dir/$label.cmdline"; fi
+if [ -n "$cmd" ]; then sh -c "$cmd" > "$dir/$label.cmdout" 2>&1; echo $? > "$dir/$label.cmdrc"; fi
+if [ "$nap" != 0 ]; then sleep "$nap"; fi
 echo "$label" >> "$dir/order"
 exit "$rc"
 `,
@@ -345,7 +349,10 @@ exit "$rc"
   }
 
   /** Reads what a hook recorded. */
-  hookRecord(logDir: string, label: string): { state?: any; ns: Record<string, string>; env: string[]; ran: boolean } {
+  hookRecord(
+    logDir: string,
+    label: string,
+  ): { state?: any; ns: Record<string, string>; env: string[]; ran: boolean; cmdline: string | null; cmdrc: string | null; args: string } {
     const stateText = readText(path.join(logDir, `${label}.state`));
     const nsText = readText(path.join(logDir, `${label}.ns`)) || '';
     const ns: Record<string, string> = {};
@@ -364,6 +371,9 @@ exit "$rc"
       ns,
       env: (readText(path.join(logDir, `${label}.env`)) || '').split('\n').filter(Boolean),
       ran: stateText !== null,
+      cmdline: readText(path.join(logDir, `${label}.cmdline`)),
+      cmdrc: (readText(path.join(logDir, `${label}.cmdrc`)) || '').trim() || null,
+      args: (readText(path.join(logDir, `${label}.args`)) || '').trim(),
     };
   }
 
