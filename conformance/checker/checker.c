@@ -439,6 +439,14 @@ int main(int argc, char **argv)
         int nice = getpriority(PRIO_PROCESS, 0);
         printf("{\"policy\":%d,\"priority\":%d,\"nice\":%d}", pol, sp.sched_priority, nice);
     }
+    {
+        int mode = -1;
+        unsigned long mask[16] = {0};
+        if (syscall(SYS_get_mempolicy, &mode, mask, sizeof mask * 8, NULL, 0) < 0)
+            mode = -errno;
+        kv_int("mempolicy", mode);
+        kv_int("mempolicy_nodes", (long long)mask[0]);
+    }
     /* IOPRIO_WHO_PROCESS = 1 */
     kv_int("ioprio", syscall(SYS_ioprio_get, 1, 0));
     {

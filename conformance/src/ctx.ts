@@ -59,6 +59,8 @@ export interface CheckerReport {
   seccomp: number;
   sched: { policy: number; priority: number; nice: number };
   ioprio: number;
+  mempolicy: number;
+  mempolicy_nodes: number;
   cpus: number[];
   clocks: { monotonic: number; boottime: number };
   tty: number[];
@@ -101,6 +103,7 @@ export class Ctx {
   private readonly outputs = new Map<string, string>();
   private bundles = 0;
   private readonly undo: Array<() => void> = [];
+  private readonly helpers = new Set<number>();
   /** Notes shown with a pass (e.g. what was observed). */
   notes: string[] = [];
 
@@ -182,6 +185,14 @@ export class Ctx {
     const pid = Number((readText(pidFile) || '').trim());
     if (pid > 0) this.pids.set(pid, procStartTime(pid));
     return inv;
+  }
+
+  /** Registers a container created outside `create()` (output file, pid file) for cleanup. */
+  track(id: string, outFile: string, pidFile?: string): void {
+    this.ids.add(id);
+    this.outputs.set(id, outFile);
+    const pid = pidFile ? Number((readText(pidFile) || '').trim()) : 0;
+    if (pid > 0) this.pids.set(pid, procStartTime(pid));
   }
 
   async createOk(b: Bundle, id = b.id): Promise<number> {
@@ -310,6 +321,7 @@ export class Ctx {
     const cg = this.cgroupDirs(id).filter((d) => exists(d));
     if (cg.length) this.fail(`the failed create left cgroups: ${cg.join(', ')}`);
     for (const [pid, start] of this.pids) {
+      if (this.helpers.has(pid)) continue;
       if (pidAlive(pid) && procStartTime(pid) === start) this.fail(`the failed create left process ${pid} running`);
     }
   }
@@ -388,6 +400,7 @@ exit "$rc"
     const child = spawn(args[0], args.slice(1), { stdio: 'ignore', detached: true });
     const pid = child.pid!;
     child.unref();
+    this.helpers.add(pid);
     this.pids.set(pid, null);
     const end = Date.now() + 5000;
     while (Date.now() < end) {

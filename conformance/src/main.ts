@@ -167,6 +167,7 @@ async function main(argv: string[]): Promise<number> {
   const assets = buildAssets(cacheDir ?? defaultCacheDir(), busybox);
   const base = workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-conformance-'));
   fs.mkdirSync(base, { recursive: true });
+  fs.chmodSync(base, 0o755); // user-namespaced containers must reach their rootfs
 
   const rts: Runtime[] = [];
   const labels = new Set<string>();

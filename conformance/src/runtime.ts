@@ -75,7 +75,7 @@ export class RuntimeSession {
   }
 
   /** Runs `<runtime> --root ROOT args...`. */
-  invoke(args: string[], opts: { timeoutMs?: number; noRoot?: boolean; stdin?: string } = {}): Promise<Invocation> {
+  invoke(args: string[], opts: { timeoutMs?: number; noRoot?: boolean; stdin?: string; wrap?: string[] } = {}): Promise<Invocation> {
     const full = opts.noRoot ? args : ['--root', this.root, ...args];
     const tag = `${String(++this.n).padStart(2, '0')}-${(args.find((a) => !a.startsWith('-')) || 'x').replace(/\W/g, '')}`;
     const outFile = path.join(this.ioDir, `${tag}.out`);
@@ -90,7 +90,8 @@ export class RuntimeSession {
     }
     const started = Date.now();
     return new Promise((resolve) => {
-      const child = spawn(this.rt.path, full, { stdio: [inFd, out, err], detached: true });
+      const [cmd, ...cmdArgs] = opts.wrap ? [...opts.wrap, this.rt.path, ...full] : [this.rt.path, ...full];
+      const child = spawn(cmd, cmdArgs, { stdio: [inFd, out, err], detached: true });
       fs.closeSync(out);
       fs.closeSync(err);
       if (typeof inFd === 'number') fs.closeSync(inFd);
