@@ -216,10 +216,11 @@ void op_pivot_root(struct record *r)
 
 void op_chroot(struct record *r)
 {
-	(void)r;
+	/* Moving the root over "/" is only right in a mount namespace of the container's own. */
+	int move = r->argc < 1 || parse_u64(r->argv[0]) != 0;
 	if (fchdir(root_fd) < 0)
 		fail_errno("chdir to root filesystem");
-	if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+	if (move && mount(".", "/", NULL, MS_MOVE, NULL) < 0)
 		fail_errno("move root filesystem to /");
 	if (chroot(".") < 0)
 		fail_errno("chroot");

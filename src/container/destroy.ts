@@ -3,6 +3,7 @@ import { isAlive } from './proc-stat';
 import { SavedState } from './state-file';
 import { runHooks } from './hooks';
 import { cgroupPids, removeCgroups } from '../cgroups/placement';
+import { sharesHostMountNamespace, unmountUnder } from '../rootfs/host-mounts';
 
 export interface DestroyOptions {
   runPoststop: boolean;
@@ -50,6 +51,7 @@ export function killEverything(state: SavedState): void {
 export async function destroyContainer(dir: string, state: SavedState, opts: DestroyOptions): Promise<void> {
   killEverything(state);
   if (state.cgroup) removeCgroups(state.cgroup);
+  if (sharesHostMountNamespace(state.config)) unmountUnder(state.rootfs, state.hostMountsBefore ?? []);
   fs.rmSync(dir, { recursive: true, force: true });
   if (opts.runPoststop && state.config?.hooks?.poststop?.length) {
     const hookState = { ociVersion: state.ociVersion, id: state.id, status: 'stopped', bundle: state.bundle, annotations: state.annotations ?? {} };

@@ -58,15 +58,15 @@ function parentMountPoint(rootfs: string, mountinfo: string): string {
 }
 
 /**
- * Phase 2: everything the container init does, in order. Records up to each `sync` are sent, then
- * skiff runs the runtime-namespace hooks and sends the rest.
- */
-/**
  * Where the executable is looked for when process.env has no PATH. runc then fails (Go's LookPath
  * sees an empty PATH); we search like execvp does, so `ctr run ... echo hi` works without --env.
  */
 const DEFAULT_SEARCH_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
+/**
+ * Phase 2: everything the container init does, in order. Records up to each `sync` are sent, then
+ * skiff runs the runtime-namespace hooks and sends the rest.
+ */
 export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[] {
   const { config, ns } = ctx;
   const linux = config.linux ?? {};
@@ -74,18 +74,22 @@ export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[
   const out: PlanRecord[] = [];
   const userns = ns.created.has('user');
 
-  if (!ns.created.has('mount') && !ns.joined.has('mount'))
-    throw new Error('linux.namespaces: skiff needs a mount namespace to set up the root filesystem');
-  if ((config.hostname || config.domainname) && !ns.created.has('uts'))
-    throw new Error('unable to set hostname without a private UTS namespace');
+  // Without a mount namespace of its own the container shares the host's (the spec: inherit it).
+  // Its mounts then appear on the host, under the rootfs; delete unmounts them (see destroy.ts).
+  const hostMountNs = !ns.created.has('mount') && !ns.joined.has('mount');
+  const privateUts = ns.created.has('uts') || ns.joined.has('uts');
+  if (config.hostname && !privateUts) throw new Error('unable to set hostname without a private UTS namespace');
+  if (config.domainname && !privateUts) throw new Error('unable to set domainname without a private UTS namespace');
   if (userns) out.push(record('become_root'));
 
   // Root filesystem: a mount point of its own, not propagating back to the host.
   const propagation = linux.rootfsPropagation ? PROPAGATION[linux.rootfsPropagation] : undefined;
   if (linux.rootfsPropagation && propagation === undefined)
     throw new Error(`linux.rootfsPropagation: unknown value "${linux.rootfsPropagation}"`);
-  out.push(record('mount_host', '', '/', '', propagation ?? MS.SLAVE | MS.REC, ''));
-  if (propagation !== undefined && propagation & MS.SHARED)
+  // An unbindable tree cannot be bind-mounted: make it unbindable only once the root is in place.
+  const initial = propagation === undefined || propagation & MS.UNBINDABLE ? MS.SLAVE | MS.REC : propagation;
+  if (!hostMountNs) out.push(record('mount_host', '', '/', '', initial, ''));
+  if (!hostMountNs && propagation !== undefined && propagation & MS.SHARED)
     out.push(record('mount_host', '', parentMountPoint(ctx.rootfs, mountinfo), '', MS.PRIVATE, ''));
   out.push(record('mount_host', ctx.rootfs, ctx.rootfs, '', MS.BIND | MS.REC, ''));
   out.push(record('rootfs', ctx.rootfs));
@@ -116,8 +120,10 @@ export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[
   if (config.root?.readonly) out.push(record('remount', '/', MS.RDONLY));
 
   if (!ctx.noNewKeyring) out.push(record('keyring', `_ses.${ctx.id}`));
-  out.push(ctx.noPivot ? record('chroot') : record('pivot_root'));
-  if (propagation !== undefined) out.push(record('mount_host', '', '/', '', propagation, ''));
+  // pivot_root would swap the host's root: in the host's mount namespace only chroot will do.
+  if (hostMountNs) out.push(record('chroot', 0));
+  else out.push(ctx.noPivot ? record('chroot', 1) : record('pivot_root'));
+  if (propagation !== undefined && !hostMountNs) out.push(record('mount_host', '', '/', '', propagation, ''));
   out.push(record('setsid'));
   for (const rl of proc?.rlimits ?? []) out.push(record('rlimit', rlimitNumber(rl.type), BigInt(rl.soft), BigInt(rl.hard)));
 

@@ -20,6 +20,8 @@ export interface SavedState {
   /** The config as it was at create: later edits of config.json must not affect the container. */
   config: any;
   cgroup?: CgroupPlacement;
+  /** Without a mount namespace: what was mounted under the rootfs before create, to keep at delete. */
+  hostMountsBefore?: string[];
 }
 
 export const STATE_FILE = 'state.json';

@@ -14,6 +14,7 @@ import { cgroupPathFor, createCgroups, joinCgroups } from '../cgroups/placement'
 import { hostHierarchies } from '../cgroups/layout';
 import { ownBoundingSet } from '../process/capabilities';
 import { ShimChannel } from '../shim/channel';
+import { mountPointsUnder, sharesHostMountNamespace } from '../rootfs/host-mounts';
 import { record, PlanRecord } from '../shim/records';
 
 export interface CreateOptions {
@@ -62,6 +63,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     phase: 'creating',
     config,
   };
+  if (sharesHostMountNamespace(config)) state.hostMountsBefore = mountPointsUnder(rootfs);
   let shim: ShimChannel | undefined;
   try {
     writeState(dir, state);
