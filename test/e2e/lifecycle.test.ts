@@ -33,10 +33,10 @@ const e2e = useE2E();
 async function openFifo(file: string): Promise<{ readFd: number; writeFd: number }> {
   const mk = spawnSync('mkfifo', ['-m', '0600', file]);
   if (mk.status !== 0) throw new Error(`mkfifo ${file} failed`);
-  const reading = fs.promises.open(file, 'r');
+  // The callback API gives a plain fd (a FileHandle would try to close it again when collected).
+  const reading = new Promise<number>((resolve, reject) => fs.open(file, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
   const writeFd = fs.openSync(file, 'w');
-  const handle = await reading;
-  return { readFd: handle.fd, writeFd };
+  return { readFd: await reading, writeFd };
 }
 
 /** Everything until EOF (all writers closed). */
