@@ -45,6 +45,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
   if (!fs.statSync(rootfs, { throwIfNoEntry: false })?.isDirectory())
     throw new Error(`root.path: ${rootfs} is not a directory`);
   checkTerminal(config.process?.terminal === true, opts);
+  checkLsm(config, opts.warn);
   const linux = config.linux ?? {};
   const ns = namespacePlan(linux.namespaces ?? [], linux.uidMappings, linux.gidMappings, linux.timeOffsets);
 
@@ -118,6 +119,23 @@ function checkTerminal(terminal: boolean, opts: CreateOptions): void {
     throw new Error('cannot use console socket if skiff will not detach or allocate tty');
   // Terminals themselves (the pty, /dev/console, SCM_RIGHTS) come with exec support; refuse rather than ignore.
   if (terminal) throw new Error('process.terminal is not supported by skiff yet');
+}
+
+/** No LSM is applied yet: refuse an AppArmor profile as runc does on a host without AppArmor. */
+function checkLsm(config: any, warn: (msg: string) => void): void {
+  if (config.process?.apparmorProfile) {
+    let enabled = '';
+    try {
+      enabled = fs.readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').trim();
+    } catch {
+      // no AppArmor module
+    }
+    throw new Error(enabled === 'Y'
+      ? 'process.apparmorProfile: AppArmor profiles are not supported by skiff yet'
+      : 'apparmor: config provided but apparmor not supported');
+  }
+  if (config.process?.selinuxLabel || config.linux?.mountLabel)
+    warn('SELinux labels are ignored: SELinux is not supported by skiff');
 }
 
 function isHookFailure(e: unknown): boolean {
