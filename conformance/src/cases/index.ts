@@ -3,7 +3,8 @@ import { runtimeCases } from './runtime';
 import { hookCases } from './hooks';
 import { configCases } from './config';
 import { linuxCases } from './linux';
+import { mountOptionCases } from './mount-options';
 
 export function allCases(): CaseDef[] {
-  return [...runtimeCases, ...hookCases, ...configCases, ...linuxCases];
+  return [...runtimeCases, ...hookCases, ...configCases, ...linuxCases, ...mountOptionCases()];
 }
