@@ -4,7 +4,8 @@ import { hookCases } from './hooks';
 import { configCases } from './config';
 import { linuxCases } from './linux';
 import { mountOptionCases } from './mount-options';
+import { featureCases } from './features';
 
 export function allCases(): CaseDef[] {
-  return [...runtimeCases, ...hookCases, ...configCases, ...linuxCases, ...mountOptionCases()];
+  return [...runtimeCases, ...hookCases, ...configCases, ...linuxCases, ...mountOptionCases(), ...featureCases];
 }

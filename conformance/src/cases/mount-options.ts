@@ -172,6 +172,35 @@ function idmapReady(t: Ctx): void {
   if (!['ext2/ext3', 'xfs', 'btrfs', 'tmpfs', 'f2fs', 'vfat'].includes(fsType)) t.skip(`the work folder is on ${fsType}, which may not support idmapped mounts`);
 }
 
+/**
+ * Runs a user-namespaced container with an idmapped bind of a host-root-owned file and
+ * tells whether the runtime applied the mount mapping, ignored it, or refused the config.
+ */
+export async function idmapProbe(t: Ctx): Promise<'applied' | 'ignored' | 'refused'> {
+  idmapReady(t);
+  const src = path.join(t.dir, 'idprobe');
+  fs.mkdirSync(src, { mode: 0o755 });
+  fs.writeFileSync(path.join(src, 'root-owned'), 'x');
+  const b = t.bundle((c, bb) => {
+    fs.mkdirSync(path.join(bb.rootfs, DEST), { recursive: true });
+    USERNS(c);
+    c.process.args = ['/checker', `stat:${DEST}/root-owned`];
+    c.mounts.push({
+      destination: DEST,
+      type: 'bind',
+      source: src,
+      options: ['bind', 'idmap'],
+      uidMappings: [{ containerID: 0, hostID: 200000, size: 65536 }],
+      gidMappings: [{ containerID: 0, hostID: 200000, size: 65536 }],
+    });
+  });
+  const inv = await t.create(b);
+  if (inv.code !== 0) return 'refused';
+  await t.startOk(b.id);
+  const r = await t.waitReport(b.id);
+  return r.probes[`stat:${DEST}/root-owned`]?.uid === 0 ? 'applied' : 'ignored';
+}
+
 const USERNS = (c: any) => {
   c.linux.namespaces.push({ type: 'user' });
   c.linux.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
