@@ -156,6 +156,15 @@ describe('capabilities', () => {
     expect(out.trim().split('\n').map((l) => l.trim())).toEqual([capMask(caps), capMask(caps), capMask(caps)]);
   });
 
+  it('capabilities that cannot be granted only warn: ambient without inheritable, as `runc spec` writes it', () => {
+    // config.md: such values "MUST be logged as a warning"; runtimes "SHOULD NOT fail".
+    const caps = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
+    const out = output(statusField('CapBnd'), (c) => {
+      c.process!.capabilities = { bounding: caps, effective: caps, permitted: caps, ambient: caps };
+    });
+    expect(out.trim()).toBe(capMask(caps));
+  });
+
   it('without CAP_SYS_ADMIN root cannot set the hostname; with it, it can', () => {
     const without = runScript('hostname changed');
     expect(without.code).not.toBe(0);

@@ -118,8 +118,13 @@ export const DEFAULT_READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/p
 
 export const DEFAULT_PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
+/**
+ * Bounding, effective and permitted (what containerd and `skiff spec` write).
+ * `runc spec` also lists the same set as ambient without inheritable, which
+ * the kernel cannot grant; process.test.ts checks that case on its own.
+ */
 function capabilitySet(caps: string[]): OciCapabilities {
-  return { bounding: [...caps], effective: [...caps], permitted: [...caps], ambient: [...caps] };
+  return { bounding: [...caps], effective: [...caps], permitted: [...caps] };
 }
 
 function defaultMounts(): OciMount[] {
