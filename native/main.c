@@ -48,11 +48,16 @@ static int namespace_type(const char *name)
 	fail("plan: unknown namespace type %s", name);
 }
 
-static void join_namespace(const char *type, const char *path)
+static int open_namespace(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		fail_errno("open namespace %s", path);
+	return fd;
+}
+
+static void join_namespace(const char *type, const char *path, int fd)
+{
 	if (setns(fd, namespace_type(type)) < 0) {
 		if (errno == EINVAL)
 			fail("%s is not a %s namespace", path, type);
@@ -214,13 +219,25 @@ static void run_shim(void)
 		if (is(&plan[count++], "end"))
 			break;
 	}
+	/* Open every namespace before joining any: once in a new mount namespace, /proc/<pid>/ns
+	 * paths would resolve in the container's /proc. */
+	int *ns_fds = calloc(count, sizeof *ns_fds);
+	for (size_t i = 0; i < count; i++)
+		if (is(&plan[i], "join") && plan[i].argc == 2)
+			ns_fds[i] = open_namespace(plan[i].argv[1]);
 	int release[2] = {-1, -1};
 	pid_t child = -1;
 	int stay = 0, subreaper = 0;
 	char path[64];
 	for (size_t i = 0; i < count; i++) {
 		struct record *r = &plan[i];
-		if (is(r, "join") && r->argc == 2) join_namespace(r->argv[0], r->argv[1]);
+		if (is(r, "join") && r->argc == 2) join_namespace(r->argv[0], r->argv[1], ns_fds[i]);
+		else if (is(r, "nodump")) {
+			/* Not dumpable: processes in the container cannot open /proc/<us>/exe, so they
+			 * cannot reach skiff-init's binary (CVE-2019-5736). exec resets it. */
+			if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+				fail_errno("prctl(PR_SET_DUMPABLE)");
+		}
 		else if (is(r, "listen")) op_listen(r);
 		else if (is(r, "unshare") && r->argc == 1) {
 			if (unshare((int)parse_u64(r->argv[0])) < 0)

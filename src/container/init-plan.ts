@@ -3,8 +3,8 @@ import { record, PlanRecord } from '../shim/records';
 import { mountRecords, containerPath } from '../rootfs/mounts';
 import { DEFAULT_DEVICES, deviceRecords, devLinkRecords } from '../rootfs/devices';
 import { MS } from '../rootfs/mount-flags';
-import { capabilityMasks } from '../process/capabilities';
 import { rlimitNumber } from '../process/rlimits';
+import { userProcessRecords, searchPathOf } from '../process/process-plan';
 import type { NamespacePlan } from './namespaces';
 import type { CgroupPlacement } from '../cgroups/placement';
 import type { Hierarchy } from '../cgroups/layout';
@@ -56,12 +56,6 @@ function parentMountPoint(rootfs: string, mountinfo: string): string {
   }
   return best;
 }
-
-/**
- * Where the executable is looked for when process.env has no PATH. runc then fails (Go's LookPath
- * sees an empty PATH); we search like execvp does, so `ctr run ... echo hi` works without --env.
- */
-const DEFAULT_SEARCH_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
  * Phase 2: everything the container init does, in order. Records up to each `sync` are sent, then
@@ -127,8 +121,7 @@ export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[
   out.push(record('setsid'));
   for (const rl of proc?.rlimits ?? []) out.push(record('rlimit', rlimitNumber(rl.type), BigInt(rl.soft), BigInt(rl.hard)));
 
-  const env: string[] = proc?.env ?? [];
-  const pathVar = env.filter((e) => e.startsWith('PATH=')).pop()?.slice(5) ?? DEFAULT_SEARCH_PATH;
+  const pathVar = searchPathOf(proc?.env);
   if (proc) out.push(record('check_exec', proc.args[0], pathVar));
   out.push(record('ready'));
   out.push(record('await_start'));
@@ -139,15 +132,9 @@ export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[
     return out;
   }
   out.push(...hookRecords(hooks.startContainer, hookState(ctx, 'created', true)));
-  out.push(record('chdir', proc.cwd));
-  out.push(record('close_fds', 3 + ctx.preserveFds));
-  const caps = proc.capabilities ? capabilityMasks(proc.capabilities, ctx.availableCaps, ctx.warn) : undefined;
-  if (caps) out.push(record('bounding', caps.bounding));
-  const user = proc.user ?? { uid: 0, gid: 0 };
-  out.push(record('user', user.uid, user.gid, user.umask ?? 0o022, ...(user.additionalGids ?? [])));
-  if (caps) out.push(record('caps', caps.effective, caps.permitted, caps.inheritable, caps.ambient));
-  if (proc.noNewPrivileges) out.push(record('nnp'));
-  out.push(record('exec', proc.args[0], pathVar, proc.args.length, ...proc.args, ...env));
+  out.push(...userProcessRecords(proc, {
+    preserveFds: ctx.preserveFds, availableCaps: ctx.availableCaps, warn: ctx.warn,
+  }));
   return out;
 }
 

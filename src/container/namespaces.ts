@@ -18,6 +18,13 @@ const KINDS: Record<string, [string, number]> = {
 };
 const CLONE_NEWTIME = 0x80;
 
+/** The name of a namespace type under /proc/<pid>/ns. */
+export function namespaceProcName(type: string): string {
+  const kind = KINDS[type];
+  if (!kind) throw new Error(`linux.namespaces: unknown namespace type "${type}"`);
+  return kind[0];
+}
+
 export interface NamespacePlan {
   records: PlanRecord[];
   /** Types the container gets a new namespace of. */

@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { parseConfigFile } from '../spec/validate';
 import { claimContainerDir } from './state-root';
@@ -15,6 +14,7 @@ import { hostHierarchies } from '../cgroups/layout';
 import { ownBoundingSet } from '../process/capabilities';
 import { ShimChannel } from '../shim/channel';
 import { mountPointsUnder, sharesHostMountNamespace } from '../rootfs/host-mounts';
+import { writePidFile } from '../process/pid-file';
 import { record, PlanRecord } from '../shim/records';
 
 export interface CreateOptions {
@@ -182,12 +182,4 @@ async function drive(shim: ShimChannel, plan: PlanRecord[], onSync: (name: strin
 /** createContainer hooks run inside the init; give their failures the runtime-hook wording. */
 function translateInitError(msg: string): string {
   return msg.startsWith('hook ') ? `error running createContainer hook: ${msg.slice(5)}` : msg;
-}
-
-/** Written atomically, relative to our cwd, as runc does. */
-function writePidFile(file: string, pid: number): void {
-  const abs = path.resolve(file);
-  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${os.hostname()}.${process.pid}`);
-  fs.writeFileSync(tmp, String(pid));
-  fs.renameSync(tmp, abs);
 }

@@ -1,0 +1,87 @@
+/**
+ * Runs a further process in a container: skiff-init joins every namespace and the cgroup of the
+ * container's init, then carries out the same process plan the init had (rlimits, cwd, user,
+ * capabilities, no_new_privs) and execs. Foreground: wait and return its exit code.
+ */
+import { liveStatus } from '../container/status';
+import type { SavedState } from '../container/state-file';
+import { namespacePlan, namespaceProcName } from '../container/namespaces';
+import { joinCgroups } from '../cgroups/placement';
+import { ShimChannel } from '../shim/channel';
+import { record } from '../shim/records';
+import { ownBoundingSet } from './capabilities';
+import { userProcessRecords } from './process-plan';
+import { writePidFile } from './pid-file';
+
+export interface ExecOptions {
+  detach: boolean;
+  pidFile?: string;
+  preserveFds: number;
+  ignorePaused: boolean;
+  warn: (msg: string) => void;
+}
+
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT'];
+
+function checkState(dir: string, state: SavedState, ignorePaused: boolean): void {
+  const status = liveStatus(dir, state);
+  if (status === 'stopped') throw new Error('cannot exec in a stopped container');
+  if (status === 'paused' && !ignorePaused) throw new Error('cannot exec in a paused container (use --ignore-paused to override)');
+  if (status === 'creating') throw new Error('cannot exec in a container that is being created');
+}
+
+export async function execProcess(dir: string, state: SavedState, proc: any, opts: ExecOptions): Promise<number> {
+  checkState(dir, state, opts.ignorePaused);
+  // The init's namespaces, whether it made them or joined them, through its /proc entries.
+  const namespaces = (state.config.linux?.namespaces ?? []).map((n: { type: string }) => ({
+    type: n.type,
+    path: `/proc/${state.pid}/ns/${namespaceProcName(n.type)}`,
+  }));
+  const ns = namespacePlan(namespaces, undefined, undefined, undefined);
+  const plan = userProcessRecords(proc, {
+    preserveFds: opts.preserveFds, availableCaps: ownBoundingSet(), warn: opts.warn, withRlimits: true,
+  });
+
+  const shim = new ShimChannel({ preserveFds: opts.preserveFds });
+  try {
+    if (state.cgroup) joinCgroups(state.cgroup, shim.child.pid!);
+    const phase1 = [record('nodump'), ...ns.records];
+    if (!opts.detach) phase1.push(record('stay', 0));
+    phase1.push(record('end'));
+    shim.send(phase1);
+    const first = await shim.next();
+    if (first?.op === 'error') throw new Error(first.args[0]);
+    if (first?.op !== 'pid') throw new Error('skiff-init ended before the process started');
+    const pid = Number(first.args[0]);
+    shim.send(plan);
+    shim.endInput();
+    // The channel is close-on-exec: end of file means exec succeeded; a record is an error.
+    const outcome = await shim.next();
+    if (outcome?.op === 'error') throw new Error(outcome.args[0]);
+    if (opts.pidFile) writePidFile(opts.pidFile, pid);
+    if (opts.detach) {
+      shim.close();
+      return 0;
+    }
+    const forward = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // already gone
+      }
+    };
+    for (const s of FORWARDED) process.on(s, forward);
+    const { code, signal } = await shim.exited;
+    for (const s of FORWARDED) process.off(s, forward);
+    if (signal) return 128 + ((require('os').constants.signals as Record<string, number>)[signal] ?? 0);
+    return code ?? 255;
+  } catch (e) {
+    try {
+      shim.child.kill('SIGKILL');
+    } catch {
+      // gone
+    }
+    shim.close();
+    throw e;
+  }
+}
