@@ -275,6 +275,7 @@ export const COMMANDS: CommandSpec[] = [
     args: { min: 1 },
     flags: execFlags,
     flagsAnywhere: false,
+    load: () => import('./exec'),
     errorPrefix: 'exec failed: ',
     errorExitCode: 255,
     finalize: absolutePidFile,
