@@ -37,7 +37,10 @@
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <poll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -374,8 +377,84 @@ static void probe(const char *p)
     }
 }
 
+/*
+ * Host-side seccomp agent for the listenerPath cases:
+ *   checker agent SOCKPATH OUTFILE
+ * Listens (AF_UNIX, SOCK_STREAM), accepts one connection, reads until EOF (5 s limit),
+ * and writes {"chunks":N,"fds":[per-chunk fd counts],"eof":0|1,"payload":"..."} to OUTFILE.
+ */
+static int agent(const char *sock, const char *out)
+{
+    int l = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    strncpy(addr.sun_path, sock, sizeof addr.sun_path - 1);
+    unlink(sock);
+    if (l < 0 || bind(l, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(l, 4) < 0)
+        return 1;
+    /* Tell the suite we listen: it waits for OUTFILE.ready. */
+    char ready[4200];
+    snprintf(ready, sizeof ready, "%s.ready", out);
+    close(open(ready, O_WRONLY | O_CREAT, 0644));
+    int c = accept(l, NULL, NULL);
+    if (c < 0)
+        return 1;
+    static char payload[1 << 16];
+    size_t len = 0;
+    int fdcounts[64], chunks = 0, eof = 0;
+    for (;;) {
+        struct pollfd p = {.fd = c, .events = POLLIN};
+        if (poll(&p, 1, 5000) <= 0)
+            break;
+        char buf[8192];
+        char cbuf[CMSG_SPACE(sizeof(int) * 16)];
+        struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
+        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+        ssize_t n = recvmsg(c, &m, 0);
+        if (n <= 0) {
+            eof = n == 0;
+            break;
+        }
+        int nfds = 0;
+        for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h))
+            if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS) {
+                int k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                int *fdp = (int *)CMSG_DATA(h);
+                for (int i = 0; i < k; i++)
+                    close(fdp[i]); /* closing the notify fd lets blocked syscalls fail */
+                nfds += k;
+            }
+        if (chunks < 64)
+            fdcounts[chunks] = nfds;
+        chunks++;
+        if (len + (size_t)n < sizeof payload - 1) {
+            memcpy(payload + len, buf, (size_t)n);
+            len += (size_t)n;
+        }
+    }
+    payload[len] = 0;
+    FILE *f = fopen(out, "w");
+    if (!f)
+        return 1;
+    FILE *saved = stdout;
+    stdout = f;
+    printf("{\"chunks\":%d,\"eof\":%d,\"fds\":[", chunks, eof);
+    for (int i = 0; i < chunks && i < 64; i++)
+        printf(i ? ",%d" : "%d", fdcounts[i]);
+    printf("],\"payload\":");
+    json_str(payload);
+    printf("}\n");
+    stdout = saved;
+    fclose(f);
+    close(c);
+    close(l);
+    unlink(sock);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 4 && !strcmp(argv[1], "agent"))
+        return agent(argv[2], argv[3]);
     int do_pause = 0;
     for (int i = 1; i < argc; i++) {
         if (!strncmp(argv[i], "sleep:", 6))

@@ -449,6 +449,36 @@ export const configCases: CaseDef[] = [
     },
   },
   {
+    name: 'annotations/empty-key-is-rejected',
+    reqs: ['config/configAnnotations/3', 'config/valid-values/1'],
+    async run(t) {
+      const b = t.sleeper((c) => {
+        c.annotations = { '': 'x' };
+      });
+      await t.expectCreateFails(b, 'an annotation key is empty');
+    },
+  },
+  {
+    name: 'annotations/non-string-value-is-rejected',
+    reqs: ['config/configAnnotations/16', 'config/configAnnotations/2', 'config/valid-values/1'],
+    async run(t) {
+      const b = t.sleeper((c) => {
+        c.annotations = { 'com.example.n': 1 };
+      });
+      await t.expectCreateFails(b, 'an annotation value is a number');
+    },
+  },
+  {
+    name: 'annotations/non-map-is-rejected',
+    reqs: ['config/configAnnotations/1', 'config/valid-values/1'],
+    async run(t) {
+      const b = t.sleeper((c) => {
+        c.annotations = ['com.example.a=b'];
+      });
+      await t.expectCreateFails(b, 'annotations is an array');
+    },
+  },
+  {
     name: 'config/unknown-properties-are-ignored',
     reqs: ['config/configExtensibility/1'],
     async run(t) {

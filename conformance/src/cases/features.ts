@@ -4,7 +4,7 @@
  */
 import { Ctx } from '../ctx';
 import { CaseDef } from '../types';
-import { mountAt } from '../util';
+import { exists, mountAt } from '../util';
 import { idmapProbe } from './mount-options';
 
 const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
@@ -120,6 +120,41 @@ export const featureCases: CaseDef[] = [
       }
       const missing = opts.filter((_o: string, i: number) => !mountAt(r.mounts, `/mnt/f${i}`));
       t.assert(!missing.length, `tmpfs mounts with these listed options are missing: ${missing.join(', ')}`);
+    },
+  },
+  {
+    name: 'features/mount-options-are-not-filesystem-specific',
+    reqs: ['features/featuresMountOptions/2'],
+    async run(t) {
+      const f = features(t);
+      if (!Array.isArray(f.mountOptions)) t.skip('features lists no mount options');
+      const fsSpecific = f.mountOptions.filter((o: string) => o.includes('=') || ['size', 'mode', 'uid', 'gid', 'nr_inodes', 'newinstance', 'ptmxmode'].includes(o));
+      t.assert(!fsSpecific.length, `filesystem-specific options listed: ${fsSpecific.join(', ')}`);
+    },
+  },
+  {
+    name: 'features/listed-memory-policy-modes-and-flags-are-recognized',
+    reqs: ['features-linux/linuxFeaturesMemoryPolicy/1', 'features-linux/linuxFeaturesMemoryPolicy/2'],
+    async run(t) {
+      const f = features(t);
+      const mp = f.linux?.memoryPolicy;
+      if (!mp || (!Array.isArray(mp.modes) && !Array.isArray(mp.flags))) t.skip('features lists no memory policy modes');
+      if (!exists('/sys/devices/system/node/node0')) t.skip('the host has no NUMA node 0');
+      const noNodes = new Set(['MPOL_DEFAULT', 'MPOL_LOCAL']);
+      for (const mode of mp.modes || []) {
+        const b = t.sleeper((c) => {
+          c.linux.memoryPolicy = noNodes.has(mode) ? { mode } : { mode, nodes: '0' };
+        });
+        const inv = await t.create(b);
+        if (inv.code !== 0) t.fail(`memoryPolicy mode ${mode} (a listed mode) was refused: ${inv.stderr.trim().slice(0, 200)}`);
+      }
+      for (const flag of mp.flags || []) {
+        const b = t.sleeper((c) => {
+          c.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0', flags: [flag] };
+        });
+        const inv = await t.create(b);
+        if (inv.code !== 0) t.fail(`memoryPolicy flag ${flag} (a listed flag) was refused: ${inv.stderr.trim().slice(0, 200)}`);
+      }
     },
   },
   {

@@ -699,6 +699,75 @@ function makeLink(t: Ctx): string {
   t.skip(`cannot create a virtual interface on the host (${errors.join('; ')})`);
 }
 
+const notifyCases: CaseDef[] = [
+  {
+    name: 'seccomp/notify-sends-the-container-process-state',
+    reqs: [
+      'config-linux/configLinuxSeccomp/3',
+      'config-linux/configLinuxSeccomp/4',
+      'config-linux/configLinuxSeccomp/5',
+      'config-linux/configLinuxSeccomp/7',
+      'config-linux/containerprocessstate/1',
+      'config-linux/containerprocessstate/2',
+      'config-linux/containerprocessstate/3',
+      'config-linux/containerprocessstate/4',
+      'config-linux/containerprocessstate/5',
+    ],
+    async run(t) {
+      if (!t.host.seccomp) t.skip('the kernel has no seccomp');
+      const sock = path.join(t.dir, 'agent.sock');
+      const out = path.join(t.dir, 'agent.json');
+      await t.spawnHelper([t.assets.checker, 'agent', sock, out], () => exists(`${out}.ready`));
+      const b = t.bundle((c) => {
+        c.process.args = ['/checker'];
+        c.linux.seccomp = {
+          defaultAction: 'SCMP_ACT_ALLOW',
+          listenerPath: sock,
+          listenerMetadata: 'cf-metadata',
+          syscalls: [{ names: ['sethostname'], action: 'SCMP_ACT_NOTIFY' }],
+        };
+      });
+      const pid = await t.createOk(b);
+      await t.startOk(b.id);
+      await t.waitReport(b.id);
+      const end = Date.now() + 7000;
+      while (!exists(out) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      const rec = JSON.parse(readText(out) || 'null');
+      t.assert(rec, 'the seccomp agent received nothing');
+      t.assert(rec.eof === 1, 'the runtime did not close the connection after sending the state');
+      t.assert(rec.fds[0] >= 1, `no file descriptor came with the first message (fds per message: ${JSON.stringify(rec.fds)})`);
+      t.assert(rec.fds.slice(1).every((n: number) => n === 0), `file descriptors came after the first sendmsg: ${JSON.stringify(rec.fds)}`);
+      let st: any;
+      try {
+        st = JSON.parse(rec.payload);
+      } catch {
+        t.fail(`the payload is not one JSON object: ${String(rec.payload).slice(0, 200)}`);
+      }
+      t.assert(typeof st.ociVersion === 'string', 'container process state has no ociVersion');
+      t.assert(Array.isArray(st.fds) && st.fds.includes('seccompFd'), `fds ${JSON.stringify(st.fds)} does not name seccompFd`);
+      t.eq(st.pid, pid, 'container process state pid (as seen by the runtime)');
+      t.eq(st.metadata, 'cf-metadata', 'metadata');
+      t.assert(st.state && st.state.id === b.id, `state.id ${st.state?.id}`);
+      t.assert(typeof st.state.status === 'string' && typeof st.state.bundle === 'string', 'state lacks status or bundle');
+    },
+  },
+  {
+    name: 'seccomp/notify-unreachable-listener-errors',
+    reqs: ['config-linux/configLinuxSeccomp/6'],
+    async run(t) {
+      if (!t.host.seccomp) t.skip('the kernel has no seccomp');
+      const b = t.sleeper((c) => {
+        c.linux.seccomp = {
+          defaultAction: 'SCMP_ACT_ALLOW',
+          listenerPath: path.join(t.dir, 'nobody-listens.sock'),
+          syscalls: [{ names: ['sethostname'], action: 'SCMP_ACT_NOTIFY' }],
+        };
+      });
+      await t.expectCreateFails(b, 'nothing listens on seccomp.listenerPath');
+    },
+  },
+];
+
 const netDeviceCases: CaseDef[] = [
   {
     name: 'netDevices/moved-renamed-up-with-addresses',
@@ -719,6 +788,40 @@ const netDeviceCases: CaseDef[] = [
     },
   },
   {
+    name: 'netDevices/name-template-gets-a-unique-name',
+    reqs: ['config-linux/configLinuxNetworkDevices/4'],
+    async run(t) {
+      const dev = makeLink(t);
+      const r = await t.check(
+        (c) => {
+          c.linux.netDevices = { [dev]: { name: 'cfeth%d' } };
+        },
+        ['ls:/sys/class/net'],
+      );
+      const names: string[] = r.probes['ls:/sys/class/net'].entries || [];
+      t.assert(names.some((n) => /^cfeth\d+$/.test(n)), `no cfethN interface in the container: ${names.join(' ')}`);
+    },
+  },
+  {
+    name: 'netDevices/not-moved-back-before-deletion',
+    reqs: ['config-linux/namespace-lifecycle-and-container-termination/2'],
+    async run(t) {
+      const dev = makeLink(t);
+      const b = t.bundle((c) => {
+        c.process.args = ['/checker', 'ls:/sys/class/net'];
+        c.linux.netDevices = { [dev]: {} };
+      });
+      const r = await t.runChecker(b);
+      if (!(r.probes['ls:/sys/class/net'].entries || []).includes(dev)) {
+        t.skip(`the runtime did not move ${dev} into the container, so nothing can be moved back (see netDevices/moved-renamed-up-with-addresses)`);
+      }
+      await t.waitStatus(b.id, 'stopped');
+      await t.deleteOk(b.id);
+      const show = spawnSync('ip', ['link', 'show', 'dev', dev], { encoding: 'utf8' });
+      t.assert(show.status !== 0, `${dev} (a virtual device the kernel destroys with its namespace) is back on the host after delete`);
+    },
+  },
+  {
     name: 'netDevices/name-clash-errors',
     reqs: ['config-linux/configLinuxNetworkDevices/3'],
     async run(t) {
@@ -731,5 +834,34 @@ const netDeviceCases: CaseDef[] = [
   },
 ];
 
-export const linuxCases: CaseDef[] = [...namespaceCases, ...deviceCases, ...pathCases, ...cgroupCases, ...seccompCases, ...netDeviceCases];
+const ownershipCases: CaseDef[] = [
+  {
+    name: 'cgroups/v1-ownership-is-not-changed',
+    reqs: ['config-linux/cgroup-ownership/1'],
+    async run(t) {
+      if (!t.host.v1.size) t.skip('the host has no cgroup v1 hierarchies');
+      if (!t.host.userNamespaces) t.skip('user namespaces are disabled on this host');
+      const b = t.sleeper((c, bb) => {
+        fs.mkdirSync(path.join(bb.rootfs, 'sys/fs/cgroup'), { recursive: true });
+        c.linux.namespaces.push({ type: 'user' }, { type: 'cgroup' });
+        c.linux.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+        c.linux.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+        c.mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'rw'] });
+      });
+      await t.createOk(b);
+      const owned: string[] = [];
+      for (const [, mnt] of t.host.v1) {
+        const dir = path.join(mnt, CGROUP_PARENT, b.id);
+        if (!exists(dir)) continue;
+        for (const f of ['', 'cgroup.procs', 'tasks']) {
+          const p = path.join(dir, f);
+          if (exists(p) && fs.statSync(p).uid !== 0) owned.push(`${p} (uid ${fs.statSync(p).uid})`);
+        }
+      }
+      t.assert(!owned.length, `cgroup v1 files given to the container user: ${owned.slice(0, 4).join(', ')}`);
+    },
+  },
+];
+
+export const linuxCases: CaseDef[] = [...namespaceCases, ...deviceCases, ...pathCases, ...cgroupCases, ...ownershipCases, ...seccompCases, ...notifyCases, ...netDeviceCases];
 

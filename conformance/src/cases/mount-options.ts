@@ -310,6 +310,30 @@ const other = (): CaseDef[] => [
     }),
   ),
   {
+    name: 'mount-options/idmap-without-mount-mappings-uses-userns-or-errors',
+    reqs: ['config/configLinuxMountOptions/62', 'config/configLinuxMountOptions/69'],
+    async run(t) {
+      idmapReady(t);
+      const src = path.join(t.dir, 'idsrc');
+      fs.mkdirSync(src, { mode: 0o755 });
+      fs.writeFileSync(path.join(src, 'root-owned'), 'x');
+      const b = t.bundle((c, bb) => {
+        fs.mkdirSync(path.join(bb.rootfs, DEST), { recursive: true });
+        USERNS(c);
+        c.process.args = ['/checker', `stat:${DEST}/root-owned`];
+        c.mounts.push({ destination: DEST, type: 'bind', source: src, options: ['bind', 'idmap'] });
+      });
+      const inv = await t.create(b);
+      if (inv.code !== 0) {
+        t.note('refused (allowed)');
+        return;
+      }
+      await t.startOk(b.id);
+      const r = await t.waitReport(b.id);
+      t.eq(r.probes[`stat:${DEST}/root-owned`]?.uid, 0, 'owner through an idmap mount that took the container mapping (65534 = no mapping applied)');
+    },
+  },
+  {
     name: 'mount-options/idmap-without-mappings-or-userns-errors',
     reqs: ['config/configLinuxMountOptions/63', 'config/configLinuxMountOptions/70'],
     async run(t) {
