@@ -22,6 +22,7 @@ import {
   RuntimeUnderTest,
   Bundle,
   createAndStartAsSubreaper,
+  processesMentioning,
 } from '../helpers';
 
 const e2e = useE2E();
@@ -253,6 +254,35 @@ describe('create, start, kill, delete', () => {
     ok(rt.delete(c.id, { force: true }));
     expect(rt.tryState(c.id)).toBeUndefined();
     expect(tracesOfContainer({ root: rt.root, id: c.id, bundle: c.bundle.path })).toEqual([]);
+  });
+
+  itSpecNotRunc('delete --force cleans up a container whose create was interrupted (runc 1.1 leaves its cgroups)', async () => {
+    const rt = e2e.runtime();
+    const id = uniqueName('interrupted');
+    const hookDir = scratchDir('slowhook');
+    const hook = path.join(hookDir, 'hook.sh');
+    // The hook signals that create is under way, then blocks it.
+    fs.writeFileSync(hook, `#!/bin/sh\ntouch ${hookDir}/reached\nexec sleep 1000\n`, { mode: 0o755 });
+    const bundle = makeBundle({ args: SLEEPER, configure: (c) => (c.hooks = { createRuntime: [{ path: hook }] }) });
+    rt.track(id, bundle);
+    const spawned = rt.spawnRuntime(['create', '--bundle', bundle.path, id], { resolveOnExit: true });
+    expect(waitForFile(path.join(hookDir, 'reached'))).toBe(true);
+    const during = rt.tryState(id);
+    if (during) expect(during.status).toBe('creating');
+    spawned.child.kill('SIGKILL');
+    await spawned.done;
+    // The hook outlived the runtime that started it; a container manager would kill it too.
+    for (const line of processesMentioning([hookDir])) {
+      const pid = Number(/^process (\d+)/.exec(line)![1]);
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    ok(rt.delete(id, { force: true }));
+    expect(rt.tryState(id)).toBeUndefined();
+    expect(tracesOfContainer({ root: rt.root, id, bundle: bundle.path })).toEqual([]);
   });
 
   it('a deleted id can be used again', () => {
