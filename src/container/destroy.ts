@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import { isAlive } from './proc-stat';
 import { SavedState } from './state-file';
-import { runHooks } from './hooks';
+import { runPoststopHooks } from './hooks';
 import { cgroupPids, removeCgroups } from '../cgroups/placement';
 import { sharesHostMountNamespace, unmountUnder } from '../rootfs/host-mounts';
 
@@ -55,10 +55,6 @@ export async function destroyContainer(dir: string, state: SavedState, opts: Des
   fs.rmSync(dir, { recursive: true, force: true });
   if (opts.runPoststop && state.config?.hooks?.poststop?.length) {
     const hookState = { ociVersion: state.ociVersion, id: state.id, status: 'stopped', bundle: state.bundle, annotations: state.annotations ?? {} };
-    try {
-      await runHooks('poststop', state.config.hooks.poststop, hookState);
-    } catch (e: any) {
-      opts.warn(e.message);
-    }
+    await runPoststopHooks(state.config.hooks.poststop, hookState, opts.warn);
   }
 }

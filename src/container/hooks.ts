@@ -51,3 +51,14 @@ export async function runHooks(kind: string, hooks: HookSpec[] | undefined, stat
     }
   }
 }
+
+/** Poststop hooks: a failure is only a warning and the rest still run (runtime-spec lifecycle step 13). */
+export async function runPoststopHooks(hooks: HookSpec[] | undefined, state: object, warn: (msg: string) => void): Promise<void> {
+  for (const [i, hook] of (hooks ?? []).entries()) {
+    try {
+      await runHook(hook, state);
+    } catch (e: any) {
+      warn(`error running poststop hook #${i}: ${e.message}`);
+    }
+  }
+}

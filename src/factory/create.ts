@@ -6,6 +6,7 @@ import { SavedState, START_SOCKET, writeState } from '../container/state-file';
 import { procStat } from '../container/proc-stat';
 import { lockContainer } from '../container/lock';
 import { namespacePlan } from '../container/namespaces';
+import { checkSysctls } from '../container/sysctl';
 import { initPhase2, rootfsPath, hookState, InitPlanContext } from '../container/init-plan';
 import { runHooks } from '../container/hooks';
 import { destroyContainer } from '../container/destroy';
@@ -48,6 +49,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
   checkLsm(config, opts.warn);
   const linux = config.linux ?? {};
   const ns = namespacePlan(linux.namespaces ?? [], linux.uidMappings, linux.gidMappings, linux.timeOffsets);
+  checkSysctls(linux.sysctl, ns);
 
   const dir = claimContainerDir(opts.root, opts.id);
   const unlock = lockContainer(dir);

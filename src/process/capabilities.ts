@@ -51,11 +51,20 @@ export function capabilityMasks(
     }
     return m;
   };
-  return {
+  const sets = {
     bounding: mask(caps.bounding),
     effective: mask(caps.effective),
     permitted: mask(caps.permitted),
     inheritable: mask(caps.inheritable),
     ambient: mask(caps.ambient),
   };
+  // The kernel raises an ambient capability only if it is also permitted and inheritable.
+  const raisable = sets.ambient & sets.permitted & sets.inheritable;
+  if (raisable !== sets.ambient) {
+    for (let bit = 0; bit < CAPABILITY_NAMES.length; bit++)
+      if ((sets.ambient & ~raisable) & (1n << BigInt(bit)))
+        warn(`ambient capability ${CAPABILITY_NAMES[bit]} is not in the permitted and inheritable sets and is not raised`);
+    sets.ambient = raisable;
+  }
+  return sets;
 }
