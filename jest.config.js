@@ -5,4 +5,6 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   testTimeout: 60000,
+  // The check that nothing was left behind runs after every other test file.
+  testSequencer: '<rootDir>/test/helpers/sequencer.js',
 };
