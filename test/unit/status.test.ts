@@ -1,0 +1,133 @@
+/** liveStatus and proc-stat: the status comes from the live pid, its start time, the start socket and the freezer. */
+import { spawn, spawnSync, ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { liveStatus } from '../../src/container/status';
+import { isAlive, procStat } from '../../src/container/proc-stat';
+import { START_SOCKET, SavedState } from '../../src/container/state-file';
+
+let tmp: string;
+let children: ChildProcess[];
+
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-status-'));
+  children = [];
+});
+
+afterEach(async () => {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) {
+      const gone = new Promise((resolve) => c.once('exit', resolve));
+      c.kill('SIGKILL');
+      await gone;
+    }
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A pid that existed and is gone (spawned, exited and reaped). */
+function deadPid(): number {
+  const r = spawnSync('/bin/true');
+  expect(r.status).toBe(0);
+  return r.pid!;
+}
+
+function ownStartTime(): number {
+  return procStat(process.pid)!.startTime;
+}
+
+function state(extra: Partial<SavedState> = {}): SavedState {
+  return {
+    ociVersion: '1.3.0', id: 'c1', pid: process.pid, pidStartTime: ownStartTime(), bundle: tmp, rootfs: tmp,
+    created: new Date().toISOString(), owner: 'root', phase: 'created', config: {}, ...extra,
+  };
+}
+
+async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('procStat', () => {
+  test('our own process: running or sleeping, a start time in clock ticks since boot', () => {
+    const st = procStat(process.pid)!;
+    expect(['R', 'S']).toContain(st.state);
+    expect(Number.isInteger(st.startTime)).toBe(true);
+    expect(st.startTime).toBeGreaterThan(0);
+    expect(procStat(process.pid)!.startTime).toBe(st.startTime);
+  });
+
+  test('a dead pid is null', () => {
+    expect(procStat(deadPid())).toBeNull();
+  });
+
+  test('a command name with spaces and parentheses is skipped correctly', async () => {
+    const odd = path.join(tmp, 'a) b (c');
+    fs.symlinkSync('/bin/sleep', odd);
+    const child = spawn(odd, ['30'], { stdio: 'ignore' });
+    children.push(child);
+    await waitFor(() => /\(a\) b \(c\)/.test(fs.readFileSync(`/proc/${child.pid}/stat`, 'latin1')));
+    const st = procStat(child.pid!)!;
+    expect(['R', 'S']).toContain(st.state);
+    const ourBoot = procStat(process.pid)!.startTime;
+    expect(st.startTime).toBeGreaterThanOrEqual(ourBoot);
+  });
+});
+
+describe('isAlive', () => {
+  test('true for our pid and start time, false for another start time, pid 0 or a dead pid', () => {
+    expect(isAlive(process.pid, ownStartTime())).toBe(true);
+    expect(isAlive(process.pid, ownStartTime() + 1)).toBe(false);
+    expect(isAlive(0, 0)).toBe(false);
+    expect(isAlive(deadPid(), 0)).toBe(false);
+  });
+
+  test('false for a zombie', async () => {
+    // The shell's background child is never reaped by the `sleep` the shell becomes.
+    const parent = spawn('/bin/sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(parent);
+    const zombie = await new Promise<number>((resolve) => parent.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
+    await waitFor(() => procStat(zombie)?.state === 'Z');
+    expect(isAlive(zombie, procStat(zombie)!.startTime)).toBe(false);
+  });
+});
+
+describe('liveStatus', () => {
+  test('a dead pid is stopped, whatever the saved phase', () => {
+    expect(liveStatus(tmp, state({ pid: deadPid(), phase: 'created' }))).toBe('stopped');
+    expect(liveStatus(tmp, state({ pid: deadPid(), phase: 'creating' }))).toBe('stopped');
+  });
+
+  test('a live pid with another start time (a reused pid) is stopped', () => {
+    expect(liveStatus(tmp, state({ pidStartTime: ownStartTime() - 1 }))).toBe('stopped');
+  });
+
+  test('phase creating is creating', () => {
+    fs.writeFileSync(path.join(tmp, START_SOCKET), '');
+    expect(liveStatus(tmp, state({ phase: 'creating' }))).toBe('creating');
+  });
+
+  test('created while the start socket exists, running after', () => {
+    fs.writeFileSync(path.join(tmp, START_SOCKET), '');
+    expect(liveStatus(tmp, state())).toBe('created');
+    fs.rmSync(path.join(tmp, START_SOCKET));
+    expect(liveStatus(tmp, state())).toBe('running');
+  });
+
+  test('paused when the freezer says FROZEN (v1) or 1 (v2)', () => {
+    const freezerState = path.join(tmp, 'freezer.state');
+    const cgroup = { path: '/skiff/c1', dirs: {}, created: [], freezerState };
+    fs.writeFileSync(freezerState, 'FROZEN\n');
+    expect(liveStatus(tmp, state({ cgroup }))).toBe('paused');
+    fs.writeFileSync(freezerState, '1\n');
+    expect(liveStatus(tmp, state({ cgroup }))).toBe('paused');
+    fs.writeFileSync(freezerState, 'THAWED\n');
+    expect(liveStatus(tmp, state({ cgroup }))).toBe('running');
+    fs.rmSync(freezerState);
+    expect(liveStatus(tmp, state({ cgroup }))).toBe('running');
+  });
+});
