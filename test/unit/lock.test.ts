@@ -1,0 +1,99 @@
+/** lockContainer: an O_EXCL lock file with the owner's pid; a dead owner's lock is taken over. */
+import { spawn, spawnSync, ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { lockContainer } from '../../src/container/lock';
+
+let tmp: string;
+let children: ChildProcess[];
+
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-lock-'));
+  children = [];
+});
+
+afterEach(async () => {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) {
+      const gone = new Promise((resolve) => c.once('exit', resolve));
+      c.kill('SIGKILL');
+      await gone;
+    }
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const lockFile = () => path.join(tmp, 'lock');
+
+describe('lockContainer', () => {
+  test('writes our pid into <dir>/lock; release removes it', () => {
+    const release = lockContainer(tmp);
+    expect(fs.readFileSync(lockFile(), 'utf8')).toBe(String(process.pid));
+    expect(fs.statSync(lockFile()).mode & 0o777).toBe(0o600);
+    release();
+    expect(fs.existsSync(lockFile())).toBe(false);
+    // Releasing twice is harmless; the lock can be taken again.
+    release();
+    lockContainer(tmp)();
+  });
+
+  test('a missing container directory: "container does not exist"', () => {
+    expect(() => lockContainer(path.join(tmp, 'absent'))).toThrow('container does not exist');
+  });
+
+  test('a lock held by a live process is waited for, then refused naming the owner', () => {
+    const owner = spawn('/bin/sleep', ['30'], { stdio: 'ignore' });
+    children.push(owner);
+    fs.writeFileSync(lockFile(), String(owner.pid));
+    const started = Date.now();
+    expect(() => lockContainer(tmp, 150)).toThrow(`container is locked by another skiff process (pid ${owner.pid})`);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    // The owner's lock is left in place.
+    expect(fs.readFileSync(lockFile(), 'utf8')).toBe(String(owner.pid));
+  });
+
+  test('a lock we hold ourselves is not re-entrant', () => {
+    const release = lockContainer(tmp);
+    try {
+      expect(() => lockContainer(tmp, 50)).toThrow(`(pid ${process.pid})`);
+    } finally {
+      release();
+    }
+  });
+
+  test('a lock whose owner died is taken over', () => {
+    const dead = spawnSync('/bin/true').pid!;
+    fs.writeFileSync(lockFile(), String(dead));
+    const release = lockContainer(tmp, 1000);
+    expect(fs.readFileSync(lockFile(), 'utf8')).toBe(String(process.pid));
+    release();
+  });
+
+  test('a lock released while we wait is taken', async () => {
+    const owner = spawn('/bin/sleep', ['30'], { stdio: 'ignore' });
+    children.push(owner);
+    fs.writeFileSync(lockFile(), String(owner.pid));
+    // lockContainer blocks this thread, so let a helper process remove the lock file.
+    const remover = spawn('/bin/sh', ['-c', `sleep 0.2; rm -f '${lockFile()}'`], { stdio: 'ignore' });
+    children.push(remover);
+    const release = lockContainer(tmp, 5000);
+    expect(fs.readFileSync(lockFile(), 'utf8')).toBe(String(process.pid));
+    release();
+  });
+
+  // BUG (src/container/lock.ts:22-24, 35-38): the lock file is created empty and the pid written after,
+  // so a skiff killed between openSync and writeSync (or a crash, or a full disk) leaves an empty lock.
+  // Its owner reads as 0, which is never taken over: every later operation on the container waits the
+  // full timeout and fails "locked by another skiff process (pid 0)", forever, contradicting "a killed
+  // skiff never wedges a container". Fix: write the pid to a temporary file in the directory and
+  // link(2) it to "lock" (atomic, EEXIST when held), so a lock file always holds its pid; or treat an
+  // empty/unparsable lock older than a short grace period (mtime) as stale.
+  test.failing('an empty lock file left by a killed skiff does not wedge the container', () => {
+    fs.writeFileSync(lockFile(), '');
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(lockFile(), old, old);
+    const release = lockContainer(tmp, 200);
+    release();
+  });
+});
