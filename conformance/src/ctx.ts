@@ -422,34 +422,33 @@ exit "$rc"
 
   async cleanup(keep: boolean): Promise<string[]> {
     const problems: string[] = [];
-    for (const id of this.ids) {
-      const { inv } = await this.rt.state(id);
-      if (inv.code === 0) {
-        const d = await this.rt.delete(id, true);
-        if (d.code !== 0) problems.push(`delete --force ${id}: ${describe(d)}`);
+    const step = async (what: string, fn: () => unknown) => {
+      try {
+        await fn();
+      } catch (e) {
+        problems.push(`${what}: ${(e as Error).message}`);
       }
+    };
+    for (const id of this.ids) {
+      await step(`delete ${id}`, async () => {
+        const { inv } = await this.rt.state(id);
+        if (inv.code === 0) {
+          const d = await this.rt.delete(id, true);
+          if (d.code !== 0) problems.push(`delete --force ${id}: ${describe(d)}`);
+        }
+      });
     }
     for (const [pid, start] of this.pids) {
-      if (pidAlive(pid) && (start === null || procStartTime(pid) === start)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
+      await step(`kill ${pid}`, () => {
+        if (pidAlive(pid) && (start === null || procStartTime(pid) === start)) process.kill(pid, 'SIGKILL');
+      });
     }
     for (const id of this.ids) {
-      for (const d of this.cgroupDirs(id)) removeCgroup(d);
+      for (const d of this.cgroupDirs(id)) await step(`rmdir ${d}`, () => removeCgroup(d));
     }
-    for (const fn of this.undo.reverse()) {
-      try {
-        fn();
-      } catch (e) {
-        problems.push(`undo: ${(e as Error).message}`);
-      }
-    }
-    umountBelow(this.dir);
-    if (!keep) rmrf(this.dir);
+    for (const fn of this.undo.reverse()) await step('undo', fn);
+    await step('umount', () => umountBelow(this.dir));
+    if (!keep) await step('rm', () => rmrf(this.dir));
     return problems;
   }
 }

@@ -41,10 +41,12 @@ async function runOne(
   let outcome: CaseResult['outcome'] = 'pass';
   let reason: string | undefined;
   let timer: NodeJS.Timeout | undefined;
+  const body = c.run(t);
+  body.catch(() => undefined);
   try {
     const limit = c.timeoutMs ?? 60000;
     await Promise.race([
-      c.run(t),
+      body,
       new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Fail(`case timed out after ${limit} ms`)), limit);
       }),
@@ -63,6 +65,8 @@ async function runOne(
   } finally {
     if (timer) clearTimeout(timer);
   }
+  // After a timeout the body may still be running: let it settle (bounded) before cleaning up.
+  await Promise.race([body.then(() => undefined, () => undefined), new Promise((r) => setTimeout(r, 30000))]);
   try {
     const problems = await t.cleanup(opts.keep);
     if (problems.length && outcome === 'pass' && opts.verbose) reason = `cleanup: ${problems.join('; ')}`;

@@ -91,7 +91,18 @@ export class RuntimeSession {
     const started = Date.now();
     return new Promise((resolve) => {
       const [cmd, ...cmdArgs] = opts.wrap ? [...opts.wrap, this.rt.path, ...full] : [this.rt.path, ...full];
-      const child = spawn(cmd, cmdArgs, { stdio: [inFd, out, err], detached: true });
+      let child: ReturnType<typeof spawn>;
+      try {
+        child = spawn(cmd, cmdArgs, { stdio: [inFd, out, err], detached: true });
+      } catch (e) {
+        // e.g. ETXTBSY while the binary is being rebuilt: report it as a failed invocation.
+        fs.closeSync(out);
+        fs.closeSync(err);
+        if (typeof inFd === 'number') fs.closeSync(inFd);
+        fs.appendFileSync(errFile, `spawn error: ${(e as Error).message}\n`);
+        resolve({ args: full, code: 127, signal: null, stdout: '', stderr: `spawn error: ${(e as Error).message}`, timedOut: false, ms: 0, stdoutFile: outFile, stderrFile: errFile });
+        return;
+      }
       fs.closeSync(out);
       fs.closeSync(err);
       if (typeof inFd === 'number') fs.closeSync(inFd);
