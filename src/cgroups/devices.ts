@@ -1,7 +1,9 @@
 /**
  * The device cgroup (v1 devices.allow / devices.deny). The rules are applied in the listed order
- * over a deny-all start, then the devices every container needs and those listed in linux.devices
- * are allowed, as runc does (so a config that denies everything first still gets /dev/null).
+ * over a deny-all start; then the devices every container needs and those listed in linux.devices
+ * are allowed, as runc does, so a config that denies everything first still gets /dev/null. Unlike
+ * runc, a device that a rule names by its own type and numbers is left as the rules say: the
+ * implicit allow never undoes an explicit rule about that device.
  */
 import type { LinuxDevice, LinuxDeviceCgroup } from '../spec/types';
 
@@ -46,14 +48,26 @@ export function ruleWrites(rule: LinuxDeviceCgroup, where = 'linux.resources.dev
   return types.map((t) => ({ file, value: `${t} ${num(rule.major)}:${num(rule.minor)} ${access}` }));
 }
 
-/** Every write for a container: deny all, the config's rules in order, then the always-allowed devices. */
+/** "c 10:200", "b 8:*": the device (or device class) a rule names; undefined for type a without numbers. */
+function deviceKeys(rule: LinuxDeviceCgroup): string[] {
+  const type = rule.type ?? 'a';
+  if (type === 'a' && rule.major === undefined && rule.minor === undefined) return [];
+  return (type === 'a' ? ['c', 'b'] : [type]).map((t) => `${t} ${num(rule.major)}:${num(rule.minor)}`);
+}
+
+/** Every write for a container: deny all, the config's rules in order, then the implicitly allowed devices. */
 export function deviceWrites(rules: LinuxDeviceCgroup[] | undefined, devices: LinuxDevice[] | undefined): DeviceWrite[] {
   const out: DeviceWrite[] = [{ file: 'devices.deny', value: 'a' }];
-  (rules ?? []).forEach((r, i) => out.push(...ruleWrites(r, `linux.resources.devices[${i}]`)));
-  for (const r of ALWAYS_ALLOWED) out.push(...ruleWrites(r));
+  const named = new Set<string>();
+  (rules ?? []).forEach((r, i) => {
+    out.push(...ruleWrites(r, `linux.resources.devices[${i}]`));
+    for (const k of deviceKeys(r)) named.add(k);
+  });
+  const implicit: LinuxDeviceCgroup[] = [...ALWAYS_ALLOWED];
   for (const d of devices ?? []) {
     if (d.type === 'p' || d.major === undefined || d.minor === undefined) continue;
-    out.push(...ruleWrites({ allow: true, type: d.type === 'b' ? 'b' : 'c', major: d.major, minor: d.minor, access: 'rwm' }));
+    implicit.push({ allow: true, type: d.type === 'b' ? 'b' : 'c', major: d.major, minor: d.minor, access: 'rwm' });
   }
+  for (const r of implicit) if (!deviceKeys(r).some((k) => named.has(k))) out.push(...ruleWrites(r));
   return out;
 }

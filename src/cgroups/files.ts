@@ -13,8 +13,16 @@ export class CgroupWriteError extends Error {
   }
 }
 
+/** strerror(3) where libuv's wording differs. */
+const ERRNO_TEXT: Record<string, string> = {
+  ENOTSUP: 'operation not supported',
+  EOPNOTSUPP: 'operation not supported',
+  ERANGE: 'numerical result out of range',
+};
+
 /** Node's "EINVAL: invalid argument, write" → "invalid argument". */
 export function errnoText(e: any): string {
+  if (typeof e?.code === 'string' && ERRNO_TEXT[e.code]) return ERRNO_TEXT[e.code];
   const msg: string = typeof e?.message === 'string' ? e.message : String(e);
   const m = /^[A-Z0-9]+: (.*?)(, [a-z_]+(?: '.*')?)?$/.exec(msg);
   return m ? m[1] : msg;

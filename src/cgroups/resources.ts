@@ -44,6 +44,8 @@ export interface PlanOptions {
   groups?: Set<Group>;
   /** At create the device cgroup is always set up; update leaves it alone. */
   deviceCgroup: boolean;
+  /** pids.limit 0 would stop skiff-init from making the init: create writes it once the init exists. */
+  skipZeroPids?: boolean;
   warn: (msg: string) => void;
 }
 
@@ -151,8 +153,8 @@ class Planner {
     }
   }
 
-  pids(p: NonNullable<LinuxResources['pids']>): void {
-    if (p.limit === undefined) return;
+  pids(p: NonNullable<LinuxResources['pids']>, skipZero: boolean): void {
+    if (p.limit === undefined || (p.limit === 0 && skipZero)) return;
     const loc = this.need(['pids'], `${R}.pids`);
     this.write(loc.dir, 'pids.max', limitOrMax(p.limit));
   }
@@ -305,7 +307,7 @@ export function planResources(ctl: Controllers, r: LinuxResources, opts: PlanOpt
   const update = opts.groups !== undefined;
   if (r.memory && want('memory')) p.memory(r.memory, update);
   if (r.cpu && want('cpu')) p.cpu(r.cpu);
-  if (r.pids && want('pids')) p.pids(r.pids);
+  if (r.pids && want('pids')) p.pids(r.pids, !!opts.skipZeroPids);
   if (r.blockIO && want('blockIO')) p.blockIO(r.blockIO);
   if (r.hugepageLimits && want('hugepageLimits')) p.hugepageLimits(r.hugepageLimits);
   if (r.network && want('network')) p.network(r.network);
@@ -369,6 +371,16 @@ export function applyResources(
       }
     }
   }
-  const plan = planResources(ctl, resources ?? {}, { devices, deviceCgroup: true, warn });
+  const plan = planResources(ctl, resources ?? {}, { devices, deviceCgroup: true, skipZeroPids: true, warn });
   executePlan(ctl, plan);
+}
+
+/**
+ * At create, once the container's init exists (before its program runs): what could not be written
+ * earlier. Today that is pids.limit 0, a valid limit (config-linux.md) that forbids any new task.
+ */
+export function applyLateResources(placement: CgroupPlacement, resources: LinuxResources | undefined): void {
+  if (resources?.pids?.limit !== 0) return;
+  const ctl = new Controllers(placement);
+  executePlan(ctl, planResources(ctl, { pids: resources.pids }, { groups: new Set(['pids']), deviceCgroup: false, warn: () => undefined }));
 }
