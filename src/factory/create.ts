@@ -12,6 +12,7 @@ import { runHooks } from '../container/hooks';
 import { destroyContainer } from '../container/destroy';
 import { cgroupPathFor, createCgroups, joinCgroups } from '../cgroups/placement';
 import { hostHierarchies } from '../cgroups/layout';
+import { applyLateResources, applyResources } from '../cgroups/resources';
 import { ownBoundingSet } from '../process/capabilities';
 import { ShimChannel } from '../shim/channel';
 import { mountPointsUnder, sharesHostMountNamespace } from '../rootfs/host-mounts';
@@ -72,6 +73,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     writeState(dir, state);
     const hierarchies = hostHierarchies();
     state.cgroup = createCgroups(cgroupPathFor(linux.cgroupsPath, opts.id), hierarchies);
+    applyResources(state.cgroup, linux.resources, linux.devices, opts.warn);
     writeState(dir, state);
 
     shim = new ShimChannel({ preserveFds: opts.preserveFds });
@@ -85,6 +87,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     shim.send(phase1);
     const pidRecord = await expect(shim, 'pid');
     state.pid = Number(pidRecord.args[0]);
+    applyLateResources(state.cgroup, linux.resources);
     state.pidStartTime = procStat(state.pid)?.startTime ?? 0;
     writeState(dir, state);
 
