@@ -263,6 +263,7 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'stats', kind: 'bool', default: false, usage: "display the container's stats then exit" },
     ],
     flagsAnywhere: true,
+    load: () => import('./events'),
   },
   {
     name: 'exec',
@@ -309,6 +310,7 @@ export const COMMANDS: CommandSpec[] = [
     args: { exact: 1 },
     flags: [],
     flagsAnywhere: true,
+    load: () => import('./pause'),
   },
   {
     name: 'ps',
@@ -318,6 +320,7 @@ export const COMMANDS: CommandSpec[] = [
     args: { min: 1 },
     flags: [formatFlag],
     flagsAnywhere: false,
+    load: () => import('./ps'),
   },
   {
     name: 'restore',
@@ -336,6 +339,7 @@ export const COMMANDS: CommandSpec[] = [
     args: { exact: 1 },
     flags: [],
     flagsAnywhere: true,
+    load: () => import('./resume'),
   },
   {
     name: 'run',
@@ -395,6 +399,7 @@ export const COMMANDS: CommandSpec[] = [
     args: { exact: 1 },
     flags: updateFlags,
     flagsAnywhere: true,
+    load: () => import('./update'),
   },
   {
     name: 'features',
