@@ -342,7 +342,7 @@ describe('initPhase2', () => {
     expect(rl).toBeLessThan(indexOf(recs, 'check_exec'));
   });
 
-  // BUG (src/container/init-plan.ts:138, also src/process/process-plan.ts:37): rlimits are written with
+  // BUG (src/container/init-plan.ts:126, also src/process/process-plan.ts:33): rlimits are written with
   // BigInt(rl.soft). config.json is read with JSON.parse, so RLIM_INFINITY (18446744073709551615, the
   // value runc and podman write for "unlimited") arrives as the double 2^64 and is sent as
   // "18446744073709551616", which skiff-init's parse_u64 (strtoull, ERANGE) rejects: "plan: bad number".

@@ -99,7 +99,7 @@ describe('parseMountOptions', () => {
     expect(kernelAcceptsAtime(set, clear)).toBe(true);
   });
 
-  // BUG (src/rootfs/mount-options.ts:60): `clear = (clear | c) & ~set` takes the atime value just set
+  // BUG (src/rootfs/mount-options.ts:62): `clear = (clear | c) & ~set` takes the atime value just set
   // out of the clear mask, so rnoatime gives set=0x10 clear=0x60, which mount_setattr refuses with
   // EINVAL (the whole MOUNT_ATTR__ATIME mask must be in attr_clr). Same for rstrictatime (0x20/0x50).
   test.failing.each(['rnoatime', 'rstrictatime'])('%s gives a combination mount_setattr accepts', (opt) => {

@@ -82,7 +82,7 @@ describe('RecordDecoder', () => {
     expect(() => new RecordDecoder().push(Buffer.from('1.5:ab,'))).toThrow('malformed record');
   });
 
-  // BUG (minor; src/shim/records.ts:37-41): the decoder never checks the ',' that ends a netstring and
+  // BUG (minor; src/shim/records.ts:38-42): the decoder never checks the ',' that ends a netstring and
   // takes an empty length (Number('') is 0), so framing errors from skiff-init pass silently and the
   // stream goes out of step instead of failing. Fix: require /^\d+$/ for the length and a ',' (0x2c)
   // at colon+1+len, else throw 'skiff-init sent a malformed record'.
