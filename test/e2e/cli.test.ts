@@ -184,7 +184,7 @@ describe('a bad config gets one message naming the field and leaves nothing behi
     expectRejected((c) => delete (c.mounts![1] as Record<string, unknown>).destination, /destination/);
   });
 
-  itSpecNotRunc('config.json that is not JSON', () => {
+  itSpecNotRunc('config.json that is not JSON (runc says only "unexpected EOF")', () => {
     const rt = e2e.runtime();
     const id = uniqueName('notjson');
     const bundle = makeBundle();
