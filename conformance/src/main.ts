@@ -21,7 +21,8 @@ import { CaseResult } from './types';
 
 const USAGE = `usage: skiff-conformance --runtime PATH [--runtime PATH ...] [options]
 
-  --runtime PATH        runtime binary to grade (repeat for one column per runtime)
+  --runtime [LABEL=]PATH
+                        runtime binary to grade (repeat for one column per runtime)
   --filter RE           only cases whose name or spec tag (file#section) matches RE
   --json FILE           write a JSON report
   --tap                 print TAP instead of the table
@@ -171,9 +172,13 @@ async function main(argv: string[]): Promise<number> {
 
   const rts: Runtime[] = [];
   const labels = new Set<string>();
-  for (const p of runtimes) {
+  for (const spec of runtimes) {
+    // LABEL=PATH names the column; otherwise the file name does.
+    const eq = spec.indexOf('=');
+    const named = eq > 0 && !spec.slice(0, eq).includes('/');
+    const p = named ? spec.slice(eq + 1) : spec;
     const abs = p.includes('/') ? path.resolve(p) : p;
-    let label = path.basename(p);
+    let label = named ? spec.slice(0, eq) : path.basename(p);
     while (labels.has(label)) label += "'";
     labels.add(label);
     const rt = new Runtime(abs, label);
