@@ -173,6 +173,8 @@ static void dispatch(struct record *r)
 		send_record(sync_fd, "sync", 1, args);
 	} else if (is(r, "abort")) fail("%s", r->argc ? r->argv[0] : "aborted");
 	else if (is(r, "hook")) op_hook(r);
+	else if (is(r, "console")) op_console(r);
+	else if (is(r, "ctty")) op_ctty(r);
 	else if (is(r, "check_exec")) op_check_exec(r);
 	else if (is(r, "ready")) send_record(sync_fd, "ready", 0, NULL);
 	else if (is(r, "await_start")) await_start_then_run_rest();
@@ -239,6 +241,7 @@ static void run_shim(void)
 				fail_errno("prctl(PR_SET_DUMPABLE)");
 		}
 		else if (is(r, "listen")) op_listen(r);
+		else if (is(r, "console_socket")) op_console_socket(r);
 		else if (is(r, "unshare") && r->argc == 1) {
 			if (unshare((int)parse_u64(r->argv[0])) < 0)
 				fail_errno("unshare");

@@ -27,6 +27,11 @@ void op_caps(struct record *r);
 void op_check_exec(struct record *r);
 void op_exec(struct record *r);
 
+/* Terminals (console.c). */
+void op_console_socket(struct record *r);
+void op_console(struct record *r);
+void op_ctty(struct record *r);
+
 /* Hooks run from inside the container's namespaces (hook.c). */
 void op_hook(struct record *r);
 

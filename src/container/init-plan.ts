@@ -19,6 +19,8 @@ export interface InitPlanContext {
   cgroup?: CgroupPlacement;
   hierarchies: Hierarchy[];
   noPivot: boolean;
+  /** process.terminal with --console-socket: the pty is made after the root is in place. */
+  terminal?: boolean;
   /** --no-new-keyring: keep the caller's session keyring. */
   noNewKeyring?: boolean;
   preserveFds: number;
@@ -118,7 +120,9 @@ export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[
   if (hostMountNs) out.push(record('chroot', 0));
   else out.push(ctx.noPivot ? record('chroot', 1) : record('pivot_root'));
   if (propagation !== undefined && !hostMountNs) out.push(record('mount_host', '', '/', '', propagation, ''));
+  if (ctx.terminal) out.push(record('console', proc?.consoleSize?.height ?? 0, proc?.consoleSize?.width ?? 0, 1));
   out.push(record('setsid'));
+  if (ctx.terminal) out.push(record('ctty'));
   for (const rl of proc?.rlimits ?? []) out.push(record('rlimit', rlimitNumber(rl.type), BigInt(rl.soft), BigInt(rl.hard)));
 
   const pathVar = searchPathOf(proc?.env);

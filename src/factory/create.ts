@@ -17,7 +17,7 @@ import { ownBoundingSet } from '../process/capabilities';
 import { ShimChannel } from '../shim/channel';
 import { mountPointsUnder, sharesHostMountNamespace } from '../rootfs/host-mounts';
 import { writePidFile } from '../process/pid-file';
-import { record, PlanRecord } from '../shim/records';
+import { consoleSocketRecords, record, PlanRecord } from '../shim/records';
 
 export interface CreateOptions {
   root: string;
@@ -81,7 +81,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     joinCgroups(state.cgroup, shim.child.pid!);
     // The start socket is made first, by the shim with the host's view and credentials: the
     // init may be in a user namespace whose root cannot write to the state directory.
-    const phase1 = [record('listen', dir, START_SOCKET), ...ns.records];
+    const phase1 = [record('listen', dir, START_SOCKET), ...consoleSocketRecords(opts.consoleSocket), ...ns.records];
     if (opts.stay) phase1.push(record('stay', opts.stay.subreaper ? 1 : 0));
     phase1.push(record('end'));
     shim.send(phase1);
@@ -93,7 +93,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
 
     const ctx: InitPlanContext = {
       id: opts.id, bundle, rootfs, stateDir: dir, config, ns, cgroup: state.cgroup, hierarchies,
-      noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, preserveFds: opts.preserveFds, hostPid: state.pid,
+      noPivot: opts.noPivot, terminal: Boolean(opts.consoleSocket), noNewKeyring: opts.noNewKeyring, preserveFds: opts.preserveFds, hostPid: state.pid,
       availableCaps: ownBoundingSet(), warn: opts.warn,
     };
     const plan = initPhase2(ctx, fs.readFileSync('/proc/self/mountinfo', 'utf8'));
@@ -122,8 +122,8 @@ function checkTerminal(terminal: boolean, opts: CreateOptions): void {
     throw new Error('cannot allocate tty if skiff will detach without setting console socket');
   if (!terminal && opts.consoleSocket)
     throw new Error('cannot use console socket if skiff will not detach or allocate tty');
-  // Terminals themselves (the pty, /dev/console, SCM_RIGHTS) come with exec support; refuse rather than ignore.
-  if (terminal) throw new Error('process.terminal is not supported by skiff yet');
+  // A foreground run would have to proxy the pty itself; not done yet, so refuse rather than ignore.
+  if (terminal && !opts.consoleSocket) throw new Error('process.terminal without --console-socket is not supported by skiff yet');
 }
 
 /** No LSM is applied yet: refuse an AppArmor profile as runc does on a host without AppArmor. */

@@ -1,3 +1,4 @@
+import * as path from 'path';
 // Netstring records, the framing of the plan channel to skiff-init (native/PROTOCOL.md).
 
 export interface PlanRecord {
@@ -47,4 +48,12 @@ export class RecordDecoder {
     }
     return out;
   }
+}
+
+/** Phase 1: skiff-init connects to the console socket before any namespace changes. */
+export function consoleSocketRecords(socketPath: string | undefined): PlanRecord[] {
+  if (!socketPath) return [];
+  const abs = path.resolve(socketPath);
+  const slash = abs.lastIndexOf('/');
+  return [record('console_socket', abs.slice(0, slash) || '/', abs.slice(slash + 1))];
 }

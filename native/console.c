@@ -1,0 +1,102 @@
+/* Terminals: the container's pty, made inside its devpts, handed to the caller's console socket. */
+#define _GNU_SOURCE
+#include "channel.h"
+#include "inroot.h"
+#include "ops.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+static int console_socket = -1;
+static int pty_slave = -1;
+
+/* Phase 1 (host view): connect to the caller's console socket; the container init inherits it. */
+void op_console_socket(struct record *r)
+{
+	if (r->argc < 2)
+		fail("plan: console_socket needs dir and name");
+	int dir = open(r->argv[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		fail_errno("open console socket directory %s", r->argv[0]);
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	/* Through the directory's fd, so long paths fit in sun_path. */
+	snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dir, r->argv[1]);
+	console_socket = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (console_socket < 0 || connect(console_socket, (struct sockaddr *)&addr, sizeof addr) < 0)
+		fail_errno("connect to console socket %s/%s", r->argv[0], r->argv[1]);
+	close(dir);
+}
+
+static void send_fd(int sock, int fd, const char *name)
+{
+	char control[CMSG_SPACE(sizeof(int))];
+	memset(control, 0, sizeof control);
+	struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	if (sendmsg(sock, &msg, 0) < 0)
+		fail_errno("send the console to the console socket");
+}
+
+/* After the root is in place: a pty from the container's /dev/ptmx; its peer becomes stdio and
+ * /dev/console (when mount is 1); the master goes to the console socket. Args: rows cols mount. */
+void op_console(struct record *r)
+{
+	if (r->argc < 3)
+		fail("plan: console needs rows cols mount");
+	if (console_socket < 0)
+		fail("plan: console without a console socket");
+	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		fail_errno("open /dev/ptmx");
+	int unlock = 0;
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+		fail_errno("unlock pty");
+	unsigned int n;
+	if (ioctl(master, TIOCGPTN, &n) < 0)
+		fail_errno("pty number");
+	pty_slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (pty_slave < 0)
+		fail_errno("open pty peer");
+	struct winsize size = {.ws_row = (unsigned short)parse_u64(r->argv[0]), .ws_col = (unsigned short)parse_u64(r->argv[1])};
+	if (size.ws_row && size.ws_col && ioctl(master, TIOCSWINSZ, &size) < 0)
+		fail_errno("set console size");
+	char name[64];
+	snprintf(name, sizeof name, "/dev/pts/%u", n);
+	if (parse_u64(r->argv[2])) {
+		int fd = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
+		if (mount(name, "/dev/console", NULL, MS_BIND, NULL) < 0)
+			fail_errno("bind %s to /dev/console", name);
+	}
+	send_fd(console_socket, master, name);
+	close(master);
+	close(console_socket);
+	console_socket = -1;
+	for (int fd = 0; fd <= 2; fd++)
+		if (dup2(pty_slave, fd) < 0)
+			fail_errno("pty as stdio");
+}
+
+/* The pty becomes our controlling terminal (we are a session leader by now). */
+void op_ctty(struct record *r)
+{
+	(void)r;
+	if (ioctl(0, TIOCSCTTY, 0) < 0)
+		fail_errno("set controlling terminal");
+}
