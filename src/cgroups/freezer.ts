@@ -72,3 +72,20 @@ export function thaw(placement: CgroupPlacement, timeoutMs = 10000): void {
     sleep(1);
   }
 }
+
+/**
+ * For killing a container: frozen tasks do not die until thawed, so after SIGKILL is sent, thaw
+ * the cgroup if it is frozen (the pending SIGKILL then ends them). Never throws.
+ */
+export function thawQuietly(placement: CgroupPlacement): void {
+  try {
+    const { dir, v2 } = freezerFile(placement);
+    if (v2) {
+      if (readCgroupFile(dir, 'cgroup.freeze')?.trim() === '1') writeCgroupFile(dir, 'cgroup.freeze', '0');
+    } else if (readCgroupFile(dir, 'freezer.state')?.trim() !== 'THAWED') {
+      writeCgroupFile(dir, 'freezer.state', 'THAWED');
+    }
+  } catch {
+    // no freezer, or the cgroup is gone
+  }
+}
