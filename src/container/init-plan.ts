@@ -3,7 +3,7 @@ import { record, PlanRecord } from '../shim/records';
 import { mountRecords, containerPath } from '../rootfs/mounts';
 import { DEFAULT_DEVICES, deviceRecords, devLinkRecords } from '../rootfs/devices';
 import { MS } from '../rootfs/mount-flags';
-import { rlimitNumber } from '../process/rlimits';
+import { rlimitRecord } from '../process/rlimits';
 import { userProcessRecords, searchPathOf } from '../process/process-plan';
 import type { NamespacePlan } from './namespaces';
 import type { CgroupPlacement } from '../cgroups/placement';
@@ -123,7 +123,7 @@ export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[
   if (ctx.terminal) out.push(record('console', proc?.consoleSize?.height ?? 0, proc?.consoleSize?.width ?? 0, 1));
   out.push(record('setsid'));
   if (ctx.terminal) out.push(record('ctty'));
-  for (const rl of proc?.rlimits ?? []) out.push(record('rlimit', rlimitNumber(rl.type), BigInt(rl.soft), BigInt(rl.hard)));
+  for (const rl of proc?.rlimits ?? []) out.push(rlimitRecord(rl));
 
   const pathVar = searchPathOf(proc?.env);
   if (proc) out.push(record('check_exec', proc.args[0], pathVar));

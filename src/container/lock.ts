@@ -32,7 +32,9 @@ export function lockContainer(dir: string, timeoutMs = 30000): () => void {
     } catch {
       continue; // released meanwhile
     }
-    if (owner && procStat(owner) === null) {
+    // An empty lock whose writer died before writing its pid: stale once it is a second old.
+    const orphaned = !owner && Date.now() - (fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 1000;
+    if ((owner && procStat(owner) === null) || orphaned) {
       fs.rmSync(file, { force: true });
       continue;
     }

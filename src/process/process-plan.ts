@@ -5,7 +5,7 @@
  */
 import { record, PlanRecord } from '../shim/records';
 import { capabilityMasks } from './capabilities';
-import { rlimitNumber } from './rlimits';
+import { rlimitRecord } from './rlimits';
 
 /**
  * Where the executable is looked for when process.env has no PATH. runc then fails (Go's LookPath
@@ -30,7 +30,7 @@ export function userProcessRecords(proc: any, opts: ProcessPlanOptions): PlanRec
   const out: PlanRecord[] = [];
   const searchPath = searchPathOf(proc.env);
   if (opts.withRlimits)
-    for (const rl of proc.rlimits ?? []) out.push(record('rlimit', rlimitNumber(rl.type), BigInt(rl.soft), BigInt(rl.hard)));
+    for (const rl of proc.rlimits ?? []) out.push(rlimitRecord(rl));
   out.push(record('chdir', proc.cwd));
   out.push(record('close_fds', 3 + opts.preserveFds));
   const caps = proc.capabilities ? capabilityMasks(proc.capabilities, opts.availableCaps, opts.warn) : undefined;

@@ -10,7 +10,8 @@ export function parseSignal(raw: string): number {
     const n = (os.constants.signals as Record<string, number>)[name];
     if (n !== undefined) return n;
     const rt = /^SIGRTMIN(?:\+(\d+))?$/.exec(name) ?? /^SIGRTMAX(?:-(\d+))?$/.exec(name);
-    if (rt) return name.startsWith('SIGRTMIN') ? 34 + Number(rt[1] ?? 0) : 64 - Number(rt[1] ?? 0);
+    const offset = Number(rt?.[1] ?? 0);
+    if (rt && offset <= 30) return name.startsWith('SIGRTMIN') ? 34 + offset : 64 - offset;
   }
   throw new Error(`unknown signal "${raw}"`);
 }

@@ -43,8 +43,9 @@ const RECURSIVE: Record<string, [number, number]> = {
   rnoexec: [MOUNT_ATTR.NOEXEC, 0], rexec: [0, MOUNT_ATTR.NOEXEC],
   rnodiratime: [MOUNT_ATTR.NODIRATIME, 0], rdiratime: [0, MOUNT_ATTR.NODIRATIME],
   rrelatime: [MOUNT_ATTR.RELATIME, MOUNT_ATTR.ATIME_MASK], rnorelatime: [0, 0],
-  rnoatime: [MOUNT_ATTR.NOATIME, MOUNT_ATTR.ATIME_MASK], ratime: [0, MOUNT_ATTR.NOATIME],
-  rstrictatime: [MOUNT_ATTR.STRICTATIME, MOUNT_ATTR.ATIME_MASK], rnostrictatime: [0, MOUNT_ATTR.STRICTATIME],
+  // The atime mode is one field: changing it means clearing the whole mask (the kernel insists).
+  rnoatime: [MOUNT_ATTR.NOATIME, MOUNT_ATTR.ATIME_MASK], ratime: [MOUNT_ATTR.RELATIME, MOUNT_ATTR.ATIME_MASK],
+  rstrictatime: [MOUNT_ATTR.STRICTATIME, MOUNT_ATTR.ATIME_MASK], rnostrictatime: [MOUNT_ATTR.RELATIME, MOUNT_ATTR.ATIME_MASK],
   rnosymfollow: [MOUNT_ATTR.NOSYMFOLLOW, 0], rsymfollow: [0, MOUNT_ATTR.NOSYMFOLLOW],
 };
 
@@ -59,7 +60,7 @@ export function parseMountOptions(options: string[] = []): ParsedMountOptions {
     else if (opt in RECURSIVE) {
       const [set, clear] = RECURSIVE[opt];
       out.recursive.set = (out.recursive.set & ~clear) | set;
-      out.recursive.clear = (out.recursive.clear | clear) & ~set;
+      out.recursive.clear = (out.recursive.clear | clear) & ~(set & ~MOUNT_ATTR.ATIME_MASK);
     } else if (opt === 'tmpcopyup') out.tmpcopyup = true;
     else if (opt === 'idmap' || opt === 'ridmap') out.idmap = opt;
     else out.data.push(opt);

@@ -29,6 +29,7 @@ export function mountRecords(m: MountSpec, ctx: MountContext): PlanRecord[] {
   const dest = containerPath(m.destination);
   const opts = parseMountOptions(m.options);
   if (opts.idmap !== 'none') throw new Error(`mounts: ${dest}: idmapped mounts are not supported yet`);
+  if (opts.tmpcopyup) throw new Error(`mounts: ${dest}: tmpcopyup is not supported yet`);
   if (m.type === 'cgroup' || m.type === 'cgroup2') return cgroupMountRecords(dest, opts.flags, ctx);
 
   const out: PlanRecord[] = [];
