@@ -87,6 +87,8 @@ class Planner {
     }
     if (loc.version === 1) {
       if (limit === -1 && swap === undefined) swap = -1;
+      if (limit !== undefined && limit > 0 && swap !== undefined && swap > 0 && swap < limit)
+        throw new Error(`${at}.swap: memory+swap limit (${swap}) should be >= memory limit (${limit})`);
       if (swap !== undefined && !cgroupFileExists(loc.dir, 'memory.memsw.limit_in_bytes'))
         throw new Error(`${at}.swap: swap accounting is not enabled on this host (no memory.memsw.limit_in_bytes)`);
       if (limit !== undefined && swap !== undefined) {

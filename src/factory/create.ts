@@ -7,6 +7,7 @@ import { procStat } from '../container/proc-stat';
 import { lockContainer } from '../container/lock';
 import { namespacePlan } from '../container/namespaces';
 import { checkSysctls } from '../container/sysctl';
+import { checkUnsupported } from './unsupported';
 import { initPhase2, rootfsPath, hookState, InitPlanContext } from '../container/init-plan';
 import { runHooks } from '../container/hooks';
 import { destroyContainer } from '../container/destroy';
@@ -48,6 +49,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     throw new Error(`root.path: ${rootfs} is not a directory`);
   checkTerminal(config.process?.terminal === true, opts);
   checkLsm(config, opts.warn);
+  checkUnsupported(config);
   const linux = config.linux ?? {};
   const ns = namespacePlan(linux.namespaces ?? [], linux.uidMappings, linux.gidMappings, linux.timeOffsets);
   checkSysctls(linux.sysctl, ns);

@@ -35,9 +35,11 @@ export class RecordDecoder {
     for (;;) {
       const colon = this.buffer.indexOf(0x3a);
       if (colon < 0) break;
-      const len = Number(this.buffer.subarray(0, colon).toString('latin1'));
-      if (!Number.isInteger(len)) throw new Error('skiff-init sent a malformed record');
+      const digits = this.buffer.subarray(0, colon).toString('latin1');
+      if (!/^\d+$/.test(digits)) throw new Error('skiff-init sent a malformed record');
+      const len = Number(digits);
       if (this.buffer.length < colon + 1 + len + 1) break;
+      if (this.buffer[colon + 1 + len] !== 0x2c) throw new Error('skiff-init sent a malformed record');
       this.fields.push(this.buffer.subarray(colon + 1, colon + 1 + len).toString('utf8'));
       this.buffer = this.buffer.subarray(colon + 1 + len + 1);
       const [op, count, ...args] = this.fields;
