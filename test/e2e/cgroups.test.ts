@@ -139,11 +139,27 @@ describe('limits from config.json', () => {
   const itHugetlbOnV2 = hugetlbOnV2 ? itSpecNotRunc : (name: string, fn: jest.ProvidesCallback) => it.skip(`${name} (skipped: hugetlb is not a cgroup2 controller of this hybrid host)`, fn);
   itHugetlbOnV2('hugepageLimits go to the cgroup2 hugetlb controller of a hybrid host', () => {
     const rt = e2e.runtime();
-    const c = running(rt, 'huge', withResources({ hugepageLimits: [{ pageSize: '2MB', limit: 4 * 1024 * 1024 }] }));
-    expect(readCg(c.pid, 'unified', 'hugetlb.2MB.max')).toBe(String(4 * 1024 * 1024));
-    if (fs.existsSync(cgroupFile(c.pid, 'unified', 'hugetlb.2MB.rsvd.max')))
-      expect(readCg(c.pid, 'unified', 'hugetlb.2MB.rsvd.max')).toBe(String(4 * 1024 * 1024));
-    expect(statsOf(rt, c.id).hugetlb).toHaveProperty('2MB');
+    // The runtime enables hugetlb down the cgroup2 path; afterwards the test turns it off again
+    // where it was off (as far as nothing else uses it), to leave the host as it found it.
+    const ancestors = [v2Root!, path.join(v2Root!, 'skiff')];
+    const before = ancestors.map((d) => (fs.existsSync(d) ? fs.readFileSync(path.join(d, 'cgroup.subtree_control'), 'utf8') : ''));
+    try {
+      const c = running(rt, 'huge', withResources({ hugepageLimits: [{ pageSize: '2MB', limit: 4 * 1024 * 1024 }] }));
+      expect(readCg(c.pid, 'unified', 'hugetlb.2MB.max')).toBe(String(4 * 1024 * 1024));
+      if (fs.existsSync(cgroupFile(c.pid, 'unified', 'hugetlb.2MB.rsvd.max')))
+        expect(readCg(c.pid, 'unified', 'hugetlb.2MB.rsvd.max')).toBe(String(4 * 1024 * 1024));
+      expect(statsOf(rt, c.id).hugetlb).toHaveProperty('2MB');
+      ok(rt.delete(c.id, { force: true }));
+    } finally {
+      for (let i = ancestors.length - 1; i >= 0; i--) {
+        if (before[i].includes('hugetlb')) continue;
+        try {
+          fs.writeFileSync(path.join(ancestors[i], 'cgroup.subtree_control'), '-hugetlb');
+        } catch {
+          // gone, or in use by another container
+        }
+      }
+    }
   });
 
   itIf(hybrid && hasV1('memory'), 'needs a hybrid host', 'a unified key for a controller on v1 is refused, and nothing is left', () => {
