@@ -16,11 +16,12 @@ export const SUPPORT = {
   systemd: false,
   systemdUser: false,
   rdma: false,
-  seccomp: true,
+  // Not yet applied (issue 3): a config with linux.seccomp is refused.
+  seccomp: false,
   apparmor: false,
   selinux: false,
   intelRdt: false,
-  idmapMounts: true,
+  idmapMounts: false,
   netDevices: false,
   checkpoint: false,
 };
@@ -29,10 +30,10 @@ const HOOKS = ['prestart', 'createRuntime', 'createContainer', 'startContainer',
 
 /** Every mount option in config.md's "Linux mount options" table. */
 const MOUNT_OPTIONS = [
-  'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'idmap', 'iversion',
+  'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'iversion',
   'lazytime', 'loud', 'mand', 'noatime', 'nodev', 'nodiratime', 'noexec', 'noiversion', 'nolazytime',
   'nomand', 'norelatime', 'nostrictatime', 'nosuid', 'nosymfollow', 'private', 'ratime', 'rbind',
-  'rdev', 'rdiratime', 'relatime', 'remount', 'rexec', 'ridmap', 'rnoatime', 'rnodev', 'rnodiratime',
+  'rdev', 'rdiratime', 'relatime', 'remount', 'rexec', 'rnoatime', 'rnodev', 'rnodiratime',
   'rnoexec', 'rnorelatime', 'rnostrictatime', 'rnosuid', 'rnosymfollow', 'ro', 'rprivate', 'rrelatime',
   'rro', 'rrw', 'rshared', 'rslave', 'rstrictatime', 'rsuid', 'rsymfollow', 'runbindable', 'rw',
   'shared', 'silent', 'slave', 'strictatime', 'suid', 'symfollow', 'sync', 'unbindable',
@@ -73,12 +74,6 @@ const SECCOMP_KNOWN_FLAGS = [
   'SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_LOG',
   'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV',
 ];
-
-const MEMORY_POLICY_MODES = [
-  'MPOL_DEFAULT', 'MPOL_BIND', 'MPOL_INTERLEAVE', 'MPOL_WEIGHTED_INTERLEAVE', 'MPOL_PREFERRED',
-  'MPOL_PREFERRED_MANY', 'MPOL_LOCAL',
-];
-const MEMORY_POLICY_FLAGS = ['MPOL_F_NUMA_BALANCING', 'MPOL_F_RELATIVE_NODES', 'MPOL_F_STATIC_NODES'];
 
 /** Namespace types this kernel offers. */
 export function kernelNamespaces(nsDir = '/proc/self/ns'): string[] {
@@ -148,7 +143,6 @@ export function buildFeatures(): Features {
       apparmor: { enabled: SUPPORT.apparmor },
       selinux: { enabled: SUPPORT.selinux },
       intelRdt: { enabled: SUPPORT.intelRdt },
-      memoryPolicy: { modes: MEMORY_POLICY_MODES, flags: MEMORY_POLICY_FLAGS },
       mountExtensions: { idmap: { enabled: SUPPORT.idmapMounts } },
       netDevices: { enabled: SUPPORT.netDevices },
     },
