@@ -55,19 +55,26 @@ function deviceKeys(rule: LinuxDeviceCgroup): string[] {
   return (type === 'a' ? ['c', 'b'] : [type]).map((t) => `${t} ${num(rule.major)}:${num(rule.minor)}`);
 }
 
-/** Every write for a container: deny all, the config's rules in order, then the implicitly allowed devices. */
-export function deviceWrites(rules: LinuxDeviceCgroup[] | undefined, devices: LinuxDevice[] | undefined): DeviceWrite[] {
-  const out: DeviceWrite[] = [{ file: 'devices.deny', value: 'a' }];
-  const named = new Set<string>();
-  (rules ?? []).forEach((r, i) => {
-    out.push(...ruleWrites(r, `linux.resources.devices[${i}]`));
-    for (const k of deviceKeys(r)) named.add(k);
-  });
+/**
+ * The rules in force after the deny-all start: the config's, in order, then the implicitly allowed
+ * devices that no rule names. Both the v1 writes and the v2 eBPF program are made from this list.
+ */
+export function effectiveRules(rules: LinuxDeviceCgroup[] | undefined, devices: LinuxDevice[] | undefined): LinuxDeviceCgroup[] {
+  const out: LinuxDeviceCgroup[] = [...(rules ?? [])];
+  const named = new Set(out.flatMap(deviceKeys));
   const implicit: LinuxDeviceCgroup[] = [...ALWAYS_ALLOWED];
   for (const d of devices ?? []) {
     if (d.type === 'p' || d.major === undefined || d.minor === undefined) continue;
     implicit.push({ allow: true, type: d.type === 'b' ? 'b' : 'c', major: d.major, minor: d.minor, access: 'rwm' });
   }
-  for (const r of implicit) if (!deviceKeys(r).some((k) => named.has(k))) out.push(...ruleWrites(r));
+  for (const r of implicit) if (!deviceKeys(r).some((k) => named.has(k))) out.push(r);
+  return out;
+}
+
+/** Every write for a container: deny all, the config's rules in order, then the implicitly allowed devices. */
+export function deviceWrites(rules: LinuxDeviceCgroup[] | undefined, devices: LinuxDevice[] | undefined): DeviceWrite[] {
+  const out: DeviceWrite[] = [{ file: 'devices.deny', value: 'a' }];
+  const given = rules?.length ?? 0;
+  effectiveRules(rules, devices).forEach((r, i) => out.push(...ruleWrites(r, i < given ? `linux.resources.devices[${i}]` : 'linux.resources.devices')));
   return out;
 }

@@ -14,7 +14,8 @@ import type { CgroupPlacement } from './placement';
 import { Controllers, Located } from './controllers';
 import { CgroupWriteError, cgroupFileExists, readCgroupFile, readNumber, writeCgroupFile } from './files';
 import { blkioWeightToIoWeight, cpuMax, hugePageSizeName, limitOrMax, sharesToWeight, swapToV2 } from './convert';
-import { deviceWrites } from './devices';
+import { deviceWrites, effectiveRules } from './devices';
+import { deviceProgram } from './ebpf';
 
 export interface Step {
   dir: string;
@@ -32,6 +33,8 @@ export interface Plan {
   /** cgroup2 controllers to enable for the container's directory before writing. */
   enable: string[];
   steps: Step[];
+  /** Without a v1 devices controller: the eBPF device program (ebpf.ts) for the cgroup2 directory. */
+  deviceProgram?: Buffer;
 }
 
 /** The parts of linux.resources, each applied as a whole. */
@@ -275,11 +278,12 @@ class Planner {
 
   devices(rules: LinuxResources['devices'], devices: LinuxDevice[] | undefined): void {
     const dir = this.ctl.v1.get('devices');
-    if (!dir) {
-      if (rules?.length && this.ctl.layout === 'v2') this.warn(`${R}.devices: device rules are not enforced on cgroup v2 by skiff yet`);
-      return;
+    const writes = deviceWrites(rules, devices); // also checks the rules
+    if (dir) {
+      for (const w of writes) this.write(dir, w.file, w.value);
+    } else if (this.ctl.unified) {
+      this.plan.deviceProgram = deviceProgram(effectiveRules(rules, devices));
     }
-    for (const w of deviceWrites(rules, devices)) this.write(dir, w.file, w.value);
   }
 }
 
@@ -354,13 +358,15 @@ function runStep(step: Step): void {
 /**
  * At create, right after the cgroups are made and before any process is in them: every field of
  * linux.resources, and the device cgroup. A failure throws (create then destroys the cgroups).
+ * Without a v1 devices controller the device rules come back as an eBPF program, for skiff-init to
+ * load and attach to the container's cgroup2 directory (BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI).
  */
 export function applyResources(
   placement: CgroupPlacement,
   resources: LinuxResources | undefined,
   devices: LinuxDevice[] | undefined,
   warn: (msg: string) => void = () => undefined,
-): void {
+): { deviceProgram?: Buffer } {
   const ctl = new Controllers(placement);
   // On a cgroup v2 host, enable every controller for the container as runc does (limits set later
   // by update, and the statistics, need them); best effort, the needed ones are enabled strictly.
@@ -375,6 +381,11 @@ export function applyResources(
   }
   const plan = planResources(ctl, resources ?? {}, { devices, deviceCgroup: true, skipZeroPids: true, warn });
   executePlan(ctl, plan);
+  if (plan.deviceProgram) {
+    // Loading and attaching it takes bpf(2), which skiff-init does not do yet.
+    if (resources?.devices?.length) warn(`${R}.devices: device rules are not enforced on cgroup v2 by skiff yet`);
+  }
+  return { deviceProgram: plan.deviceProgram };
 }
 
 /**

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { record, PlanRecord } from '../shim/records';
-import { mountRecords, containerPath } from '../rootfs/mounts';
+import { mountRecords, containerPath, propagationRecords } from '../rootfs/mounts';
 import { DEFAULT_DEVICES, deviceRecords, devLinkRecords } from '../rootfs/devices';
 import { MS } from '../rootfs/mount-flags';
 import { rlimitRecord } from '../process/rlimits';
@@ -120,6 +120,7 @@ export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[
   if (hostMountNs) out.push(record('chroot', 0));
   else out.push(ctx.noPivot ? record('chroot', 1) : record('pivot_root'));
   if (propagation !== undefined && !hostMountNs) out.push(record('mount_host', '', '/', '', propagation, ''));
+  if (!hostMountNs) for (const m of mounts) out.push(...propagationRecords(m));
   if (ctx.terminal) out.push(record('console', proc?.consoleSize?.height ?? 0, proc?.consoleSize?.width ?? 0, 1));
   out.push(record('setsid'));
   if (ctx.terminal) out.push(record('ctty'));

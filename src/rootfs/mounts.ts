@@ -51,7 +51,7 @@ export function mountRecords(m: MountSpec, ctx: MountContext): PlanRecord[] {
     out.push(record('mkdir', dest, 0o755));
     out.push(record('mount', source, dest, m.type ?? '', opts.flags, opts.data.join(',')));
   }
-  for (const p of opts.propagation) out.push(record('mount', '', dest, '', p, ''));
+  out.push(...propagationRecords(m));
   if (opts.recursive.set || opts.recursive.clear) out.push(record('setattr', dest, opts.recursive.set, opts.recursive.clear, 0, 1));
   return out;
 }
@@ -82,4 +82,14 @@ function cgroupMountRecords(dest: string, flags: number, ctx: MountContext): Pla
   }
   if (flags & MS.RDONLY) out.push(record('remount', dest, keep | MS.NOSUID | MS.NODEV | MS.NOEXEC));
   return out;
+}
+
+/**
+ * A mount's own propagation (shared, slave, ...). Applied with the mount, and again once the root is
+ * in place, because making the old root rslave on the way there also reaches the mounts below.
+ */
+export function propagationRecords(m: MountSpec): PlanRecord[] {
+  if (m.type === 'cgroup' || m.type === 'cgroup2') return [];
+  const dest = containerPath(m.destination);
+  return parseMountOptions(m.options).propagation.map((p) => record('mount', '', dest, '', p, ''));
 }
