@@ -6,7 +6,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { blkioWeightToIoWeight, cpuMax, hugePageSizeName, parseMemorySize, sharesToWeight, swapToV2 } from '../../src/cgroups/convert';
-import { deviceWrites, ruleWrites } from '../../src/cgroups/devices';
+import { deviceWrites, effectiveRules, ruleWrites } from '../../src/cgroups/devices';
+import { deviceProgram, deviceRequest } from '../../src/cgroups/ebpf';
+import type { LinuxDeviceCgroup } from '../../src/spec/types';
 import { Controllers } from '../../src/cgroups/controllers';
 import { executePlan, planResources, Step } from '../../src/cgroups/resources';
 import { collectStats, expandList, toJson } from '../../src/cgroups/stats';
@@ -354,5 +356,79 @@ describe('stats', () => {
     expect(data.memory.usage).toEqual({ limit: 18446744073709552000, usage: 100, failcnt: 0 });
     expect(data.memory.cache).toBe(10);
     expect(data.pids).toEqual({ current: 1, limit: 10 });
+  });
+});
+
+/** Runs a device program the way the kernel would, for the opcodes ebpf.ts emits. */
+function runProgram(prog: Buffer, ctx: { accessType: number; major: number; minor: number }): number {
+  const r = new Array<number>(11).fill(0);
+  const mem = [ctx.accessType, ctx.major, ctx.minor];
+  for (let pc = 0, steps = 0; steps < 10000; steps++) {
+    const code = prog.readUInt8(pc * 8);
+    const regs = prog.readUInt8(pc * 8 + 1);
+    const dst = regs & 0xf;
+    const src = regs >> 4;
+    const off = prog.readInt16LE(pc * 8 + 2);
+    const imm = prog.readInt32LE(pc * 8 + 4);
+    pc++;
+    switch (code) {
+      case 0x61: r[dst] = mem[off / 4]; break;
+      case 0xb4: r[dst] = imm >>> 0; break;
+      case 0xbc: r[dst] = r[src]; break;
+      case 0x54: r[dst] = (r[dst] & imm) >>> 0; break;
+      case 0x74: r[dst] = r[dst] >>> imm; break;
+      case 0x15: if (r[dst] === imm) pc += off; break;
+      case 0x55: if (r[dst] !== imm) pc += off; break;
+      case 0x05: pc += off; break;
+      case 0x95: return r[0];
+      default: throw new Error(`opcode ${code.toString(16)}`);
+    }
+    if (pc < 0 || pc * 8 >= prog.length) throw new Error('jumped out of the program');
+  }
+  throw new Error('no exit');
+}
+
+/** The v1 meaning of a rule list: deny by default, per access bit the last matching rule decides. */
+function reference(rules: LinuxDeviceCgroup[], type: 'c' | 'b', major: number, minor: number, access: string): boolean {
+  return [...access].every((bit) => {
+    let allowed = false;
+    for (const rule of rules) {
+      const t = rule.type ?? 'a';
+      if (t !== 'a' && t !== type) continue;
+      if (rule.major !== undefined && rule.major !== major) continue;
+      if (rule.minor !== undefined && rule.minor !== minor) continue;
+      if (!(rule.access || 'rwm').includes(bit)) continue;
+      allowed = rule.allow;
+    }
+    return allowed;
+  });
+}
+
+describe('the cgroup v2 device program', () => {
+  const cases: [string, LinuxDeviceCgroup[]][] = [
+    ['deny all, then defaults', effectiveRules([{ allow: false, access: 'rwm' }], [])],
+    ['allow all, deny one', [{ allow: true, access: 'rwm' }, { allow: false, type: 'c', major: 1, minor: 3, access: 'w' }]],
+    ['ordered rw then deny w', effectiveRules([{ allow: false, access: 'rwm' }, { allow: true, type: 'b', major: 7, minor: 0, access: 'rw' }, { allow: false, type: 'b', major: 7, minor: 0, access: 'w' }], [])],
+    ['wildcard major', [{ allow: true, type: 'c', major: 136, access: 'rw' }]],
+    ['nothing', []],
+  ];
+  const requests: ['c' | 'b', number, number, string][] = [
+    ['c', 1, 3, 'r'], ['c', 1, 3, 'w'], ['c', 1, 3, 'rw'], ['c', 1, 3, 'm'], ['c', 136, 4, 'rw'], ['c', 136, 4, 'm'],
+    ['b', 7, 0, 'r'], ['b', 7, 0, 'w'], ['b', 7, 0, 'rw'], ['b', 7, 0, 'm'], ['b', 8, 0, 'r'], ['c', 10, 200, 'r'], ['c', 5, 2, 'rw'],
+  ];
+  for (const [name, rules] of cases) {
+    it(`decides like the v1 rules: ${name}`, () => {
+      const prog = deviceProgram(rules);
+      for (const [type, major, minor, access] of requests) {
+        const got = runProgram(prog, deviceRequest(type, major, minor, access)) === 1;
+        expect([type, major, minor, access, got]).toEqual([type, major, minor, access, reference(rules, type, major, minor, access)]);
+      }
+    });
+  }
+
+  it('has no unreachable instructions after a rule that matches everything (the verifier refuses them)', () => {
+    const prog = deviceProgram([{ allow: false, access: 'rwm' }, { allow: true, access: 'rwm' }]);
+    expect(runProgram(prog, deviceRequest('c', 1, 3, 'r'))).toBe(1);
+    expect(prog.length / 8).toBe(20); // prologue 6, per bit 3 + one jump, epilogue 2
   });
 });
