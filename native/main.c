@@ -174,6 +174,11 @@ static void dispatch(struct record *r)
 	} else if (is(r, "abort")) fail("%s", r->argc ? r->argv[0] : "aborted");
 	else if (is(r, "hook")) op_hook(r);
 	else if (is(r, "console")) op_console(r);
+	else if (is(r, "seccomp_init")) op_seccomp_init(r);
+	else if (is(r, "seccomp_arch") && r->argc == 1) op_seccomp_arch(r);
+	else if (is(r, "seccomp_flag") && r->argc == 1) op_seccomp_flag(r);
+	else if (is(r, "seccomp_rule")) op_seccomp_rule(r);
+	else if (is(r, "seccomp_load")) op_seccomp_load(r);
 	else if (is(r, "ctty")) op_ctty(r);
 	else if (is(r, "check_exec")) op_check_exec(r);
 	else if (is(r, "ready")) send_record(sync_fd, "ready", 0, NULL);

@@ -32,6 +32,13 @@ void op_console_socket(struct record *r);
 void op_console(struct record *r);
 void op_ctty(struct record *r);
 
+/* Seccomp through libseccomp (seccomp.c). */
+void op_seccomp_init(struct record *r);
+void op_seccomp_arch(struct record *r);
+void op_seccomp_flag(struct record *r);
+void op_seccomp_rule(struct record *r);
+void op_seccomp_load(struct record *r);
+
 /* Hooks run from inside the container's namespaces (hook.c). */
 void op_hook(struct record *r);
 

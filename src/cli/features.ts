@@ -16,8 +16,7 @@ export const SUPPORT = {
   systemd: false,
   systemdUser: false,
   rdma: false,
-  // Not yet applied (issue 3): a config with linux.seccomp is refused.
-  seccomp: false,
+  seccomp: true,
   apparmor: false,
   selinux: false,
   intelRdt: false,

@@ -5,6 +5,7 @@ import { DEFAULT_DEVICES, deviceRecords, devLinkRecords } from '../rootfs/device
 import { MS } from '../rootfs/mount-flags';
 import { rlimitRecord } from '../process/rlimits';
 import { userProcessRecords, searchPathOf } from '../process/process-plan';
+import { seccompPlan } from '../seccomp/profile-records';
 import type { NamespacePlan } from './namespaces';
 import type { CgroupPlacement } from '../cgroups/placement';
 import type { Hierarchy } from '../cgroups/layout';
@@ -138,7 +139,7 @@ export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[
   }
   out.push(...hookRecords(hooks.startContainer, hookState(ctx, 'created', true)));
   out.push(...userProcessRecords(proc, {
-    preserveFds: ctx.preserveFds, availableCaps: ctx.availableCaps, warn: ctx.warn,
+    preserveFds: ctx.preserveFds, availableCaps: ctx.availableCaps, warn: ctx.warn, seccomp: seccompPlan(linux.seccomp),
   }));
   return out;
 }

@@ -10,7 +10,6 @@ const UNSUPPORTED: Array<[string, (config: any) => unknown]> = [
   ['linux.memoryPolicy', (c) => c.linux?.memoryPolicy],
   ['linux.netDevices', (c) => c.linux?.netDevices && Object.keys(c.linux.netDevices).length],
   ['linux.intelRdt', (c) => c.linux?.intelRdt],
-  ['linux.seccomp', (c) => c.linux?.seccomp],
 ];
 
 export function checkUnsupported(config: any): void {

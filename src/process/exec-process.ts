@@ -12,6 +12,7 @@ import { record } from '../shim/records';
 import { ownBoundingSet } from './capabilities';
 import { userProcessRecords } from './process-plan';
 import { writePidFile } from './pid-file';
+import { seccompPlan } from '../seccomp/profile-records';
 
 export interface ExecOptions {
   detach: boolean;
@@ -40,6 +41,7 @@ export async function execProcess(dir: string, state: SavedState, proc: any, opt
   const ns = namespacePlan(namespaces, undefined, undefined, undefined);
   const plan = userProcessRecords(proc, {
     preserveFds: opts.preserveFds, availableCaps: ownBoundingSet(), warn: opts.warn, withRlimits: true,
+    seccomp: seccompPlan(state.config.linux?.seccomp),
   });
 
   const shim = new ShimChannel({ preserveFds: opts.preserveFds });

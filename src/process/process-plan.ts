@@ -6,6 +6,7 @@
 import { record, PlanRecord } from '../shim/records';
 import { capabilityMasks } from './capabilities';
 import { rlimitRecord } from './rlimits';
+import type { SeccompPlan } from '../seccomp/profile-records';
 
 /**
  * Where the executable is looked for when process.env has no PATH. runc then fails (Go's LookPath
@@ -24,6 +25,7 @@ export interface ProcessPlanOptions {
   warn: (msg: string) => void;
   /** Also apply process.rlimits here (exec); the init applies them earlier. */
   withRlimits?: boolean;
+  seccomp?: SeccompPlan;
 }
 
 export function userProcessRecords(proc: any, opts: ProcessPlanOptions): PlanRecord[] {
@@ -36,9 +38,14 @@ export function userProcessRecords(proc: any, opts: ProcessPlanOptions): PlanRec
   const caps = proc.capabilities ? capabilityMasks(proc.capabilities, opts.availableCaps, opts.warn) : undefined;
   if (caps) out.push(record('bounding', caps.bounding));
   const user = proc.user ?? { uid: 0, gid: 0 };
+  // Loading a filter takes CAP_SYS_ADMIN unless no_new_privs is set: without it, load while still
+  // root (the profile must then allow the setup calls that follow, as runc's does); with it, last.
+  if (opts.seccomp) out.push(...opts.seccomp.build);
+  if (opts.seccomp && !proc.noNewPrivileges) out.push(opts.seccomp.load);
   out.push(record('user', user.uid, user.gid, user.umask ?? 0o022, ...(user.additionalGids ?? [])));
   if (caps) out.push(record('caps', caps.effective, caps.permitted, caps.inheritable, caps.ambient));
   if (proc.noNewPrivileges) out.push(record('nnp'));
+  if (opts.seccomp && proc.noNewPrivileges) out.push(opts.seccomp.load);
   out.push(record('exec', proc.args[0], searchPath, proc.args.length, ...proc.args, ...(proc.env ?? [])));
   return out;
 }
