@@ -5,6 +5,9 @@
 #include "ops.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,4 +102,117 @@ void op_ctty(struct record *r)
 	(void)r;
 	if (ioctl(0, TIOCSCTTY, 0) < 0)
 		fail_errno("set controlling terminal");
+}
+
+/* Foreground run with a terminal: P keeps one end of a socket pair, C gets the other as its
+ * console socket; P then receives the master and relays it to its own stdio. */
+static int proxy_end = -1;
+
+void op_console_pair(struct record *r)
+{
+	(void)r;
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		fail_errno("console socket pair");
+	proxy_end = sv[0];
+	console_socket = sv[1];
+}
+
+void console_after_clone(int in_child)
+{
+	if (in_child && proxy_end >= 0) {
+		close(proxy_end);
+		proxy_end = -1;
+	} else if (!in_child && console_socket >= 0) {
+		close(console_socket);
+		console_socket = -1;
+	}
+}
+
+int console_proxy_wanted(void) { return proxy_end >= 0; }
+
+static int receive_fd(int sock)
+{
+	char data[128], control[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = data, .iov_len = sizeof data};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+	ssize_t n;
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	struct cmsghdr *cmsg = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
+	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
+		return -1;
+	int fd;
+	memcpy(&fd, CMSG_DATA(cmsg), sizeof fd);
+	return fd;
+}
+
+static volatile sig_atomic_t resized = 1;
+static void on_winch(int sig) { (void)sig; resized = 1; }
+
+static int copy_once(int from, int to)
+{
+	char buf[8192];
+	ssize_t n = read(from, buf, sizeof buf);
+	if (n <= 0)
+		return n == 0 || errno != EINTR ? -1 : 0;
+	for (ssize_t off = 0; off < n;) {
+		ssize_t w = write(to, buf + off, (size_t)(n - off));
+		if (w < 0 && errno != EINTR)
+			return -1;
+		if (w > 0)
+			off += w;
+	}
+	return 0;
+}
+
+/* Relays stdin to the pty and the pty to stdout until the container's init exits; stdin is put
+ * in raw mode (restored after) when it is a terminal. Returns the init's wait status. */
+int console_proxy(pid_t child)
+{
+	int master = receive_fd(proxy_end);
+	close(proxy_end);
+	int status = 0;
+	if (master < 0) {
+		waitpid(child, &status, 0);
+		return status;
+	}
+	struct termios saved;
+	int raw = tcgetattr(0, &saved) == 0;
+	if (raw) {
+		struct termios t = saved;
+		cfmakeraw(&t);
+		tcsetattr(0, TCSANOW, &t);
+	}
+	struct sigaction sa = {.sa_handler = on_winch};
+	sigaction(SIGWINCH, &sa, NULL);
+	int stdin_open = 1;
+	for (;;) {
+		if (resized && raw) {
+			struct winsize ws;
+			if (ioctl(0, TIOCGWINSZ, &ws) == 0)
+				ioctl(master, TIOCSWINSZ, &ws);
+		}
+		resized = 0;
+		struct pollfd fds[2] = {{.fd = master, .events = POLLIN}, {.fd = stdin_open ? 0 : -1, .events = POLLIN}};
+		int n = poll(fds, 2, 100);
+		if (n > 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) && copy_once(master, 1) < 0)
+			break; /* every writer of the pty is gone */
+		if (n > 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) && copy_once(0, master) < 0)
+			stdin_open = 0;
+		if (waitpid(child, &status, WNOHANG) == child) {
+			/* Drain what the container wrote last. */
+			while (poll(fds, 1, 0) > 0 && (fds[0].revents & POLLIN) && copy_once(master, 1) == 0)
+				;
+			child = -1;
+			break;
+		}
+	}
+	if (child > 0)
+		waitpid(child, &status, 0);
+	if (raw)
+		tcsetattr(0, TCSANOW, &saved);
+	close(master);
+	return status;
 }

@@ -247,6 +247,7 @@ static void run_shim(void)
 		}
 		else if (is(r, "listen")) op_listen(r);
 		else if (is(r, "console_socket")) op_console_socket(r);
+		else if (is(r, "console_pair")) op_console_pair(r);
 		else if (is(r, "unshare") && r->argc == 1) {
 			if (unshare((int)parse_u64(r->argv[0])) < 0)
 				fail_errno("unshare");
@@ -260,6 +261,7 @@ static void run_shim(void)
 			child = (pid_t)syscall(SYS_clone, (unsigned long)parse_u64(r->argv[0]) | SIGCHLD, 0, 0, 0, 0);
 			if (child < 0)
 				fail_errno("clone");
+			console_after_clone(child == 0);
 			if (child == 0) {
 				char go;
 				close(release[1]);
@@ -301,9 +303,12 @@ static void run_shim(void)
 	signal(SIGQUIT, SIG_IGN);
 	int status;
 	pid_t pid;
-	while ((pid = waitpid(-1, &status, 0)) != child)
-		if (pid < 0 && errno != EINTR)
-			_exit(255);
+	if (console_proxy_wanted())
+		status = console_proxy(child);
+	else
+		while ((pid = waitpid(-1, &status, 0)) != child)
+			if (pid < 0 && errno != EINTR)
+				_exit(255);
 	_exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
 }
 

@@ -31,6 +31,12 @@ void op_exec(struct record *r);
 void op_console_socket(struct record *r);
 void op_console(struct record *r);
 void op_ctty(struct record *r);
+void op_console_pair(struct record *r);
+/* After clone: each side closes the other's end of the console pair. */
+void console_after_clone(int in_child);
+int console_proxy_wanted(void);
+/* P in a foreground run: relay the pty, return the init's wait status. */
+int console_proxy(int child);
 
 /* Seccomp through libseccomp (seccomp.c). */
 void op_seccomp_init(struct record *r);

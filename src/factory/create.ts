@@ -47,7 +47,8 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
   const rootfs = rootfsPath(bundle, config);
   if (!fs.statSync(rootfs, { throwIfNoEntry: false })?.isDirectory())
     throw new Error(`root.path: ${rootfs} is not a directory`);
-  checkTerminal(config.process?.terminal === true, opts);
+  const terminal = config.process?.terminal === true;
+  checkTerminal(terminal, opts);
   checkLsm(config, opts.warn);
   checkUnsupported(config);
   const linux = config.linux ?? {};
@@ -83,7 +84,9 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     joinCgroups(state.cgroup, shim.child.pid!);
     // The start socket is made first, by the shim with the host's view and credentials: the
     // init may be in a user namespace whose root cannot write to the state directory.
-    const phase1 = [record('listen', dir, START_SOCKET), ...consoleSocketRecords(opts.consoleSocket), ...ns.records];
+    // A terminal goes to the console socket, or in a foreground run to skiff-init, which relays it.
+    const consoleRecords = !terminal ? [] : opts.consoleSocket ? consoleSocketRecords(opts.consoleSocket) : [record('console_pair')];
+    const phase1 = [record('listen', dir, START_SOCKET), ...consoleRecords, ...ns.records];
     if (opts.stay) phase1.push(record('stay', opts.stay.subreaper ? 1 : 0));
     phase1.push(record('end'));
     shim.send(phase1);
@@ -95,7 +98,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
 
     const ctx: InitPlanContext = {
       id: opts.id, bundle, rootfs, stateDir: dir, config, ns, cgroup: state.cgroup, hierarchies,
-      noPivot: opts.noPivot, terminal: Boolean(opts.consoleSocket), noNewKeyring: opts.noNewKeyring, preserveFds: opts.preserveFds, hostPid: state.pid,
+      noPivot: opts.noPivot, terminal, noNewKeyring: opts.noNewKeyring, preserveFds: opts.preserveFds, hostPid: state.pid,
       availableCaps: ownBoundingSet(), warn: opts.warn,
     };
     const plan = initPhase2(ctx, fs.readFileSync('/proc/self/mountinfo', 'utf8'));
@@ -124,8 +127,6 @@ function checkTerminal(terminal: boolean, opts: CreateOptions): void {
     throw new Error('cannot allocate tty if skiff will detach without setting console socket');
   if (!terminal && opts.consoleSocket)
     throw new Error('cannot use console socket if skiff will not detach or allocate tty');
-  // A foreground run would have to proxy the pty itself; not done yet, so refuse rather than ignore.
-  if (terminal && !opts.consoleSocket) throw new Error('process.terminal without --console-socket is not supported by skiff yet');
 }
 
 /** No LSM is applied yet: refuse an AppArmor profile as runc does on a host without AppArmor. */
