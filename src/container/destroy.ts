@@ -3,6 +3,7 @@ import { isAlive } from './proc-stat';
 import { SavedState } from './state-file';
 import { runPoststopHooks } from './hooks';
 import { cgroupPids, removeCgroups } from '../cgroups/placement';
+import { thawQuietly } from '../cgroups/freezer';
 import { sharesHostMountNamespace, unmountUnder } from '../rootfs/host-mounts';
 
 export interface DestroyOptions {
@@ -34,6 +35,8 @@ function killQuietly(pid: number): void {
 export function killEverything(state: SavedState): void {
   if (isAlive(state.pid, state.pidStartTime)) killQuietly(state.pid);
   const cg = state.cgroup;
+  // Frozen processes do not die until thawed.
+  if (cg) thawQuietly(cg);
   if (cg) {
     waitFor(() => {
       const pids = cgroupPids(cg);

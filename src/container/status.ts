@@ -9,8 +9,8 @@ export type Status = 'creating' | 'created' | 'running' | 'stopped' | 'paused';
 export function liveStatus(dir: string, s: SavedState): Status {
   if (!isAlive(s.pid, s.pidStartTime)) return 'stopped';
   if (s.phase === 'creating') return 'creating';
-  if (fs.existsSync(path.join(dir, START_SOCKET))) return 'created';
   if (isFrozen(s)) return 'paused';
+  if (fs.existsSync(path.join(dir, START_SOCKET))) return 'created';
   return 'running';
 }
 
