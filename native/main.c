@@ -312,8 +312,9 @@ static void run_shim(void)
 	_exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
 }
 
-int main(void)
+int main(int argc, char **argv, char **envp)
 {
+	(void)argc;
 	const char *fd = getenv("_SKIFF_SYNC_FD");
 	if (!fd) {
 		dprintf(2, "skiff-init is started by skiff, not by hand\n");
@@ -321,6 +322,7 @@ int main(void)
 	}
 	sync_fd = atoi(fd);
 	error_fd = sync_fd;
+	run_from_sealed_copy(argv, envp);
 	reset_signals();
 	run_shim();
 	return 0;

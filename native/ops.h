@@ -45,6 +45,9 @@ void op_seccomp_flag(struct record *r);
 void op_seccomp_rule(struct record *r);
 void op_seccomp_load(struct record *r);
 
+/* Re-execute from a sealed memfd copy unless already running from one (sealed.c). */
+void run_from_sealed_copy(char **argv, char **envp);
+
 /* Hooks run from inside the container's namespaces (hook.c). */
 void op_hook(struct record *r);
 
