@@ -204,7 +204,7 @@ describe('exec is confined like the init', () => {
 describe("exec's flags", () => {
   it('-e adds to the environment of the config; --cwd sets the directory', () => {
     const c = runningContainer('env');
-    const lines = execOk(c, ['env'], ['-e', 'FOO=bar', '--env', 'SECOND=two words']).trim().split('\n');
+    const lines = execOk(c, ['env'], ['-e', 'FOO=bar', '-e', 'SECOND=two words']).trim().split('\n');
     expect(lines).toEqual(expect.arrayContaining(['FOO=bar', 'SECOND=two words', 'HOME=/root']));
     expect(execOk(c, ['pwd'], ['--cwd', '/dev/shm'])).toBe('/dev/shm\n');
     expect(execOk(c, ['pwd'])).toBe('/\n');

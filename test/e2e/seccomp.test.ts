@@ -64,11 +64,11 @@ function chmodOutcomes(args: Array<Record<string, unknown>>): Record<string, str
 const ALLOW_LIST = [
   'access', 'arch_prctl', 'brk', 'capget', 'capset', 'chdir', 'clock_gettime', 'clock_nanosleep', 'clone', 'clone3', 'close',
   'close_range', 'dup', 'dup2', 'dup3', 'execve', 'execveat', 'exit', 'exit_group', 'faccessat', 'faccessat2', 'fchdir', 'fcntl',
-  'fstat', 'futex', 'getcwd', 'getdents64', 'getegid', 'geteuid', 'getgid', 'getpgrp', 'getpid', 'getppid', 'getrandom', 'getrlimit',
+  'fstat', 'fstatfs', 'futex', 'getcwd', 'getdents64', 'getegid', 'geteuid', 'getgid', 'getpgrp', 'getpid', 'getppid', 'getrandom', 'getrlimit',
   'gettid', 'getuid', 'ioctl', 'kill', 'lseek', 'lstat', 'mmap', 'mprotect', 'munmap', 'nanosleep', 'newfstatat', 'open', 'openat',
   'pipe', 'pipe2', 'poll', 'ppoll', 'prctl', 'prlimit64', 'read', 'readlink', 'readlinkat', 'rseq', 'rt_sigaction', 'rt_sigprocmask',
   'rt_sigreturn', 'sendfile', 'set_robust_list', 'set_tid_address', 'setgroups', 'setpgid', 'setresgid', 'setresuid', 'setsid',
-  'sigaltstack', 'stat', 'statx', 'tgkill', 'umask', 'uname', 'vfork', 'fork', 'wait4', 'write', 'writev',
+  'sigaltstack', 'stat', 'statfs', 'statx', 'tgkill', 'umask', 'uname', 'vfork', 'fork', 'wait4', 'write', 'writev',
 ];
 
 describe('a profile that denies mkdir', () => {
