@@ -46,12 +46,12 @@ export async function run(g: GlobalOptions, [id, ...command]: string[], opts: Re
   } else {
     proc = processFromFlags(state.config.process, command, opts);
   }
-  if (proc.terminal) throw new RuntimeError('exec with a terminal is not supported by skiff yet');
   if (proc.apparmorProfile) throw new RuntimeError('apparmor: config provided but apparmor not supported');
   if (opts.cgroup?.length) throw new RuntimeError('exec --cgroup is not supported by skiff yet');
   const { execProcess } = await import('../process/exec-process');
   return execProcess(dir, state, proc, {
     detach: Boolean(opts.detach),
+    consoleSocket: opts.consoleSocket,
     pidFile: opts.pidFile,
     preserveFds: opts.preserveFds ?? 0,
     ignorePaused: Boolean(opts.ignorePaused),

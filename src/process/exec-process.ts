@@ -8,7 +8,7 @@ import type { SavedState } from '../container/state-file';
 import { namespacePlan, namespaceProcName } from '../container/namespaces';
 import { joinCgroups } from '../cgroups/placement';
 import { ShimChannel } from '../shim/channel';
-import { record } from '../shim/records';
+import { consoleSocketRecords, record } from '../shim/records';
 import { ownBoundingSet } from './capabilities';
 import { userProcessRecords } from './process-plan';
 import { writePidFile } from './pid-file';
@@ -16,6 +16,7 @@ import { seccompPlan } from '../seccomp/profile-records';
 
 export interface ExecOptions {
   detach: boolean;
+  consoleSocket?: string;
   pidFile?: string;
   preserveFds: number;
   ignorePaused: boolean;
@@ -33,6 +34,10 @@ function checkState(dir: string, state: SavedState, ignorePaused: boolean): void
 
 export async function execProcess(dir: string, state: SavedState, proc: any, opts: ExecOptions): Promise<number> {
   checkState(dir, state, opts.ignorePaused);
+  if (proc.terminal && opts.detach && !opts.consoleSocket)
+    throw new Error('cannot allocate tty if skiff will detach without setting console socket');
+  if (!proc.terminal && opts.consoleSocket)
+    throw new Error('cannot use console socket if skiff will not detach or allocate tty');
   // The init's namespaces, whether it made them or joined them, through its /proc entries.
   const namespaces = (state.config.linux?.namespaces ?? []).map((n: { type: string }) => ({
     type: n.type,
@@ -47,7 +52,9 @@ export async function execProcess(dir: string, state: SavedState, proc: any, opt
   const shim = new ShimChannel({ preserveFds: opts.preserveFds });
   try {
     if (state.cgroup) joinCgroups(state.cgroup, shim.child.pid!);
-    const phase1 = [record('nodump'), ...ns.records];
+    // A terminal goes to the console socket, or (foreground) to skiff-init, which relays it.
+    const consoleRecords = !proc.terminal ? [] : opts.consoleSocket ? consoleSocketRecords(opts.consoleSocket) : [record('console_pair')];
+    const phase1 = [record('nodump'), ...consoleRecords, ...ns.records];
     if (!opts.detach) phase1.push(record('stay', 0));
     phase1.push(record('end'));
     shim.send(phase1);
@@ -55,7 +62,9 @@ export async function execProcess(dir: string, state: SavedState, proc: any, opt
     if (first?.op === 'error') throw new Error(first.args[0]);
     if (first?.op !== 'pid') throw new Error('skiff-init ended before the process started');
     const pid = Number(first.args[0]);
-    shim.send(plan);
+    const size = proc.consoleSize ?? {};
+    const terminalRecords = proc.terminal ? [record('console', size.height ?? 0, size.width ?? 0, 0), record('setsid'), record('ctty')] : [];
+    shim.send([...terminalRecords, ...plan]);
     shim.endInput();
     // The channel is close-on-exec: end of file means exec succeeded; a record is an error.
     const outcome = await shim.next();

@@ -210,9 +210,8 @@ describe('process.terminal with --console-socket', () => {
   });
 });
 
-describe('not implemented yet (flips to a failure once it works: make it a plain test then)', () => {
-  // NOT YET IMPLEMENTED: src/cli/exec.ts refuses proc.terminal ("exec with a terminal is not supported by skiff yet").
-  it.failing('exec -t --console-socket -d: the exec\'d process gets its own pty', async () => {
+describe('exec with a terminal', () => {
+  it('exec -t --console-socket -d: the exec\'d process gets its own pty', async () => {
     const rt = e2e.runtime();
     const id = uniqueName('exectty');
     ok(rt.run(id, makeBundle({ args: ['sleep', '1000'] }), { detach: true }));
