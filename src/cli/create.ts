@@ -12,6 +12,7 @@ export async function run(g: GlobalOptions, [id]: string[], opts: Record<string,
     noPivot: opts.noPivot,
     noNewKeyring: opts.noNewKeyring,
     consoleSocket: opts.consoleSocket,
+    systemdCgroup: g.systemdCgroup,
     preserveFds: opts.preserveFds,
     warn: (msg) => log.warn(msg),
   });

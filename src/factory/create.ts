@@ -28,6 +28,8 @@ export interface CreateOptions {
   noPivot: boolean;
   noNewKeyring?: boolean;
   consoleSocket?: string;
+  /** --systemd-cgroup: cgroups through systemd (only the error for a host without it, so far). */
+  systemdCgroup?: boolean;
   preserveFds: number;
   /** Foreground run: skiff-init stays as the init's parent and exits with its status. */
   stay?: { subreaper: boolean };
@@ -51,6 +53,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
   checkTerminal(terminal, opts);
   checkLsm(config, opts.warn);
   checkUnsupported(config);
+  if (opts.systemdCgroup) checkSystemdCgroup();
   const linux = config.linux ?? {};
   const ns = namespacePlan(linux.namespaces ?? [], linux.uidMappings, linux.gidMappings, linux.timeOffsets);
   checkSysctls(linux.sysctl, ns);
@@ -144,6 +147,13 @@ function checkLsm(config: any, warn: (msg: string) => void): void {
   }
   if (config.process?.selinuxLabel || config.linux?.mountLabel)
     warn('SELinux labels are ignored: SELinux is not supported by skiff');
+}
+
+/** The systemd cgroup driver needs systemd as the host's init; a transient-unit driver is not written yet. */
+function checkSystemdCgroup(): void {
+  if (!fs.existsSync('/run/systemd/system'))
+    throw new Error('--systemd-cgroup: systemd is not running on this host (no /run/systemd/system); use cgroupfs paths');
+  throw new Error('--systemd-cgroup: the systemd cgroup driver is not supported by skiff yet');
 }
 
 function isHookFailure(e: unknown): boolean {
