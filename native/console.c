@@ -23,24 +23,30 @@
 static int console_socket = -1;
 static int pty_slave = -1;
 
+/* Connects to the UNIX socket dir/name through the directory's fd, so long paths fit in sun_path. */
+int connect_unix(const char *dir_path, const char *name, const char *what)
+{
+	int dir = open(dir_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		fail_errno("open %s directory %s", what, dir_path);
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dir, name);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0)
+		fail_errno("connect to %s %s/%s", what, dir_path, name);
+	close(dir);
+	return fd;
+}
+
 /* Phase 1 (host view): connect to the caller's console socket; the container init inherits it. */
 void op_console_socket(struct record *r)
 {
 	if (r->argc < 2)
 		fail("plan: console_socket needs dir and name");
-	int dir = open(r->argv[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dir < 0)
-		fail_errno("open console socket directory %s", r->argv[0]);
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	/* Through the directory's fd, so long paths fit in sun_path. */
-	snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dir, r->argv[1]);
-	console_socket = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (console_socket < 0 || connect(console_socket, (struct sockaddr *)&addr, sizeof addr) < 0)
-		fail_errno("connect to console socket %s/%s", r->argv[0], r->argv[1]);
-	close(dir);
+	console_socket = connect_unix(r->argv[0], r->argv[1], "console socket");
 }
 
-static void send_fd(int sock, int fd, const char *name)
+void send_fd(int sock, int fd, const char *name)
 {
 	char control[CMSG_SPACE(sizeof(int))];
 	memset(control, 0, sizeof control);

@@ -44,6 +44,11 @@ void op_seccomp_arch(struct record *r);
 void op_seccomp_flag(struct record *r);
 void op_seccomp_rule(struct record *r);
 void op_seccomp_load(struct record *r);
+void op_seccomp_listener(struct record *r);
+
+/* UNIX socket helpers (console.c). */
+int connect_unix(const char *dir_path, const char *name, const char *what);
+void send_fd(int sock, int fd, const char *payload);
 
 /* Re-execute from a sealed memfd copy unless already running from one (sealed.c). */
 void run_from_sealed_copy(char **argv, char **envp);

@@ -7,8 +7,18 @@
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static scmp_filter_ctx filter;
+static int listener = -1;
+
+/* Phase 1 (host view): connect to linux.seccomp.listenerPath, before any namespace changes. */
+void op_seccomp_listener(struct record *r)
+{
+	if (r->argc < 2)
+		fail("plan: seccomp_listener needs dir and name");
+	listener = connect_unix(r->argv[0], r->argv[1], "seccomp listener");
+}
 
 /* Actions arrive as names with their errno/trace value: ACTION VALUE. */
 static uint32_t action(const char *name, const char *value)
@@ -21,6 +31,7 @@ static uint32_t action(const char *name, const char *value)
 	if (!strcmp(name, "SCMP_ACT_TRACE")) return SCMP_ACT_TRACE(v);
 	if (!strcmp(name, "SCMP_ACT_ALLOW")) return SCMP_ACT_ALLOW;
 	if (!strcmp(name, "SCMP_ACT_LOG")) return SCMP_ACT_LOG;
+	if (!strcmp(name, "SCMP_ACT_NOTIFY")) return SCMP_ACT_NOTIFY;
 	fail("seccomp: unsupported action %s", name);
 }
 
@@ -88,12 +99,22 @@ void op_seccomp_rule(struct record *r)
 		fail("seccomp: rule for %s: %s", r->argv[2], strerror(-rc));
 }
 
+/* seccomp_load [STATE]: load; with a listener, send it the notify fd and the container process
+ * state (JSON made by skiff), then close the connection (one state per connection). */
 void op_seccomp_load(struct record *r)
 {
-	(void)r;
 	int rc = seccomp_load(filter);
 	if (rc < 0)
 		fail("seccomp: load the filter: %s", strerror(-rc));
+	if (listener >= 0) {
+		int notify = seccomp_notify_fd(filter);
+		if (notify < 0)
+			fail("seccomp: no notify fd: %s", strerror(-notify));
+		send_fd(listener, notify, r->argc > 0 ? r->argv[0] : "{}");
+		close(notify);
+		close(listener);
+		listener = -1;
+	}
 	seccomp_release(filter);
 	filter = NULL;
 }

@@ -139,7 +139,7 @@ export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[
   }
   out.push(...hookRecords(hooks.startContainer, hookState(ctx, 'created', true)));
   out.push(...userProcessRecords(proc, {
-    preserveFds: ctx.preserveFds, availableCaps: ctx.availableCaps, warn: ctx.warn, seccomp: seccompPlan(linux.seccomp),
+    preserveFds: ctx.preserveFds, availableCaps: ctx.availableCaps, warn: ctx.warn, seccomp: seccompPlan(linux.seccomp, { pid: ctx.hostPid, state: hookState(ctx, 'creating', false) }),
   }));
   return out;
 }

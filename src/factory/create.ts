@@ -17,6 +17,7 @@ import { applyLateResources, applyResources } from '../cgroups/resources';
 import { ownBoundingSet } from '../process/capabilities';
 import { ShimChannel } from '../shim/channel';
 import { mountPointsUnder, sharesHostMountNamespace } from '../rootfs/host-mounts';
+import { listenerConnectRecords } from '../seccomp/profile-records';
 import { writePidFile } from '../process/pid-file';
 import { consoleSocketRecords, record, PlanRecord } from '../shim/records';
 
@@ -89,7 +90,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     // init may be in a user namespace whose root cannot write to the state directory.
     // A terminal goes to the console socket, or in a foreground run to skiff-init, which relays it.
     const consoleRecords = !terminal ? [] : opts.consoleSocket ? consoleSocketRecords(opts.consoleSocket) : [record('console_pair')];
-    const phase1 = [record('listen', dir, START_SOCKET), ...consoleRecords, ...ns.records];
+    const phase1 = [record('listen', dir, START_SOCKET), ...consoleRecords, ...listenerConnectRecords(linux.seccomp), ...ns.records];
     if (opts.stay) phase1.push(record('stay', opts.stay.subreaper ? 1 : 0));
     phase1.push(record('end'));
     shim.send(phase1);

@@ -12,7 +12,7 @@ import { consoleSocketRecords, record } from '../shim/records';
 import { ownBoundingSet } from './capabilities';
 import { userProcessRecords } from './process-plan';
 import { writePidFile } from './pid-file';
-import { seccompPlan } from '../seccomp/profile-records';
+import { listenerConnectRecords, seccompPlan } from '../seccomp/profile-records';
 
 export interface ExecOptions {
   detach: boolean;
@@ -44,17 +44,16 @@ export async function execProcess(dir: string, state: SavedState, proc: any, opt
     path: `/proc/${state.pid}/ns/${namespaceProcName(n.type)}`,
   }));
   const ns = namespacePlan(namespaces, undefined, undefined, undefined);
-  const plan = userProcessRecords(proc, {
-    preserveFds: opts.preserveFds, availableCaps: ownBoundingSet(), warn: opts.warn, withRlimits: true,
-    seccomp: seccompPlan(state.config.linux?.seccomp),
-  });
+  const seccomp = state.config.linux?.seccomp;
+  // Checked before anything starts; built again with the pid once the process exists.
+  seccompPlan(seccomp);
 
   const shim = new ShimChannel({ preserveFds: opts.preserveFds });
   try {
     if (state.cgroup) joinCgroups(state.cgroup, shim.child.pid!);
     // A terminal goes to the console socket, or (foreground) to skiff-init, which relays it.
     const consoleRecords = !proc.terminal ? [] : opts.consoleSocket ? consoleSocketRecords(opts.consoleSocket) : [record('console_pair')];
-    const phase1 = [record('nodump'), ...consoleRecords, ...ns.records];
+    const phase1 = [record('nodump'), ...consoleRecords, ...listenerConnectRecords(seccomp), ...ns.records];
     if (!opts.detach) phase1.push(record('stay', 0));
     phase1.push(record('end'));
     shim.send(phase1);
@@ -62,6 +61,11 @@ export async function execProcess(dir: string, state: SavedState, proc: any, opt
     if (first?.op === 'error') throw new Error(first.args[0]);
     if (first?.op !== 'pid') throw new Error('skiff-init ended before the process started');
     const pid = Number(first.args[0]);
+    const containerState = { ociVersion: state.ociVersion, id: state.id, status: 'running', pid: state.pid, bundle: state.bundle, annotations: state.annotations ?? {} };
+    const plan = userProcessRecords(proc, {
+      preserveFds: opts.preserveFds, availableCaps: ownBoundingSet(), warn: opts.warn, withRlimits: true,
+      seccomp: seccompPlan(seccomp, { pid, state: containerState }),
+    });
     const size = proc.consoleSize ?? {};
     const terminalRecords = proc.terminal ? [record('console', size.height ?? 0, size.width ?? 0, 0), record('setsid'), record('ctty')] : [];
     shim.send([...terminalRecords, ...plan]);

@@ -3,6 +3,7 @@
  * Decisions live here: architecture names, the default errno, rules that equal the default
  * (libseccomp refuses them), and one rule per condition when a syscall tests one argument twice.
  */
+import * as path from 'path';
 import { record, PlanRecord } from '../shim/records';
 
 const EPERM = 1;
@@ -28,16 +29,33 @@ export interface SeccompPlan {
   load: PlanRecord;
 }
 
-export function seccompPlan(seccomp: any): SeccompPlan | undefined {
+/** The container process state the listener receives with the notify fd (config-linux.md). */
+export interface ListenerState {
+  pid: number;
+  state: object;
+}
+
+export function seccompPlan(seccomp: any, listenerState?: ListenerState): SeccompPlan | undefined {
   if (!seccomp) return undefined;
-  if (seccomp.listenerPath) throw new Error('linux.seccomp.listenerPath: seccomp notify is not supported by skiff yet');
+  const notifies = (seccomp.syscalls ?? []).some((r: any) => r.action === 'SCMP_ACT_NOTIFY');
+  if (notifies && !seccomp.listenerPath) throw new Error('linux.seccomp.listenerPath: needed by SCMP_ACT_NOTIFY');
+  let load = record('seccomp_load');
+  if (seccomp.listenerPath && notifies) {
+    const payload = {
+      ociVersion: '1.3.0',
+      fds: ['seccompFd'],
+      pid: listenerState?.pid ?? 0,
+      ...(seccomp.listenerMetadata ? { metadata: seccomp.listenerMetadata } : {}),
+      state: listenerState?.state ?? {},
+    };
+    load = record('seccomp_load', JSON.stringify(payload));
+  }
   const defaultErrno = seccomp.defaultErrnoRet ?? EPERM;
   const defaultKey = `${seccomp.defaultAction}/${seccomp.defaultAction === 'SCMP_ACT_ERRNO' ? defaultErrno : 0}`;
   const build: PlanRecord[] = [record('seccomp_init', seccomp.defaultAction, defaultErrno)];
   for (const arch of seccomp.architectures ?? []) build.push(record('seccomp_arch', archName(arch)));
   for (const flag of seccomp.flags ?? []) build.push(record('seccomp_flag', flag));
   for (const [i, rule] of (seccomp.syscalls ?? []).entries()) {
-    if (rule.action === 'SCMP_ACT_NOTIFY') throw new Error(`linux.seccomp.syscalls[${i}]: SCMP_ACT_NOTIFY is not supported by skiff yet`);
     const value = rule.action === 'SCMP_ACT_ERRNO' ? (rule.errnoRet ?? EPERM) : rule.action === 'SCMP_ACT_TRACE' ? (rule.errnoRet ?? 0) : 0;
     if (`${rule.action}/${value}` === defaultKey) continue;
     const args: SeccompArg[] = rule.args ?? [];
@@ -52,5 +70,13 @@ export function seccompPlan(seccomp: any): SeccompPlan | undefined {
     for (const name of rule.names ?? [])
       for (const group of groups) build.push(record('seccomp_rule', rule.action, value, name, group.length, ...group.flatMap(cond)));
   }
-  return { build, load: record('seccomp_load') };
+  return { build, load };
+}
+
+/** Phase 1: skiff-init connects to the listener while it still sees the host's filesystem. */
+export function listenerConnectRecords(seccomp: any): PlanRecord[] {
+  const notifies = (seccomp?.syscalls ?? []).some((r: any) => r.action === 'SCMP_ACT_NOTIFY');
+  if (!notifies || !seccomp.listenerPath) return [];
+  const abs = path.resolve(seccomp.listenerPath);
+  return [record('seccomp_listener', path.dirname(abs), path.basename(abs))];
 }
