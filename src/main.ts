@@ -4,22 +4,14 @@
  */
 import { runCli } from './cli/dispatch';
 import { errorMessage } from './cli/errors';
+import { writeErr } from './log/write-all';
 
-/** Exit once stdout and stderr have been handed to the OS, so piped output is not cut short. */
-function exitAfterFlush(code: number): void {
-  let pending = 2;
-  const done = () => {
-    if (--pending === 0) process.exit(code);
-  };
-  process.stdout.write('', done);
-  process.stderr.write('', done);
-}
-
+// Output is written synchronously (log/write-all.ts), so exiting at once loses nothing.
 runCli(process.argv.slice(2)).then(
-  (code) => exitAfterFlush(code),
+  (code) => process.exit(code),
   (err: unknown) => {
     // Only a bug in the dispatcher itself gets here; commands' errors are handled inside.
-    process.stderr.write(`skiff: ${errorMessage(err)}\n`);
-    exitAfterFlush(1);
+    writeErr(`skiff: ${errorMessage(err)}\n`);
+    process.exit(1);
   },
 );

@@ -8,6 +8,7 @@
  *   6. its module loaded and run; a thrown error is logged and sets the exit code.
  * Help and version code is loaded only when asked for, to keep start-up short.
  */
+import { writeErr, writeOut } from '../log/write-all';
 import { FlagParseError, parseFlags, reorderArgs } from './argv';
 import { resolveGlobalOptions, type GlobalOptions } from './context';
 import { errorMessage, exitCodeOf, notSupported, withPrefix } from './errors';
@@ -26,8 +27,8 @@ export interface CliDeps {
 }
 
 const processIo: CliIo = {
-  out: (text) => { process.stdout.write(text); },
-  err: (text) => { process.stderr.write(text); },
+  out: writeOut,
+  err: writeErr,
 };
 
 /** Exit code for an unknown command or help topic, as runc. */

@@ -4,6 +4,7 @@
  * once; otherwise every --interval, with {"type":"oom","id":ID} whenever the container hits its
  * memory limit, until the container's cgroup is removed (by delete).
  */
+import { writeOut } from '../log/write-all';
 import type { GlobalOptions } from './context';
 import { loadContainer } from '../factory/load';
 import { liveStatus } from '../container/status';
@@ -22,7 +23,7 @@ export async function run(g: GlobalOptions, [id]: string[], opts: Record<string,
   const interval = Number(opts.interval);
   if (!(interval > 0)) throw new RuntimeError('duration interval must be greater than 0');
 
-  const emit = (event: object) => process.stdout.write(`${toJson(event)}\n`);
+  const emit = (event: object) => writeOut(`${toJson(event)}\n`);
   const stats = () => ({ type: 'stats', id, data: collectStats(placement) });
   if (opts.stats) {
     emit(stats());

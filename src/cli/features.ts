@@ -5,6 +5,7 @@
  * SUPPORT below states which optional subsystems skiff implements; keep it true to
  * the code, since callers (containerd, podman) decide what to ask for from it.
  */
+import { writeOut } from '../log/write-all';
 import * as fs from 'fs';
 import type { GlobalOptions } from './context';
 import { gitCommit, libseccompVersion, OCI_SPEC_VERSION, SKIFF_VERSION } from './version';
@@ -150,6 +151,6 @@ export function buildFeatures(): Features {
 }
 
 export async function run(_g: GlobalOptions, _args: string[], _opts: Record<string, any>): Promise<number> {
-  process.stdout.write(JSON.stringify(buildFeatures(), null, 4) + '\n');
+  writeOut(JSON.stringify(buildFeatures(), null, 4) + '\n');
   return 0;
 }

@@ -1,4 +1,5 @@
 /** `skiff list`: the containers under --root, as a table, as JSON, or only their ids. */
+import { writeOut } from '../log/write-all';
 import type { GlobalOptions } from './context';
 import { listContainers } from '../factory/load';
 import { publicState, PublicState } from '../container/public-state';
@@ -13,17 +14,17 @@ function table(rows: string[][]): string {
 export async function run(g: GlobalOptions, _args: string[], opts: Record<string, any>): Promise<number> {
   const states: PublicState[] = listContainers(g.root).map(({ dir, state }) => publicState(dir, state));
   if (opts.quiet) {
-    process.stdout.write(states.map((s) => `${s.id}\n`).join(''));
+    writeOut(states.map((s) => `${s.id}\n`).join(''));
     return 0;
   }
   switch (opts.format) {
     case 'json':
-      process.stdout.write(`${JSON.stringify(states)}\n`);
+      writeOut(`${JSON.stringify(states)}\n`);
       return 0;
     case 'table': {
       const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER']];
       for (const s of states) rows.push([s.id, String(s.pid ?? 0), s.status, s.bundle, s.created, s.owner || 'root']);
-      process.stdout.write(table(rows));
+      writeOut(table(rows));
       return 0;
     }
     default:

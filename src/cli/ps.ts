@@ -2,6 +2,7 @@
  * `skiff ps ID [ps options]`: the container's processes. -f json prints their pids; the table is
  * ps(1)'s own output (default `ps -ef`), filtered to the lines whose PID is in the container's cgroup.
  */
+import { writeOut } from '../log/write-all';
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
@@ -33,7 +34,7 @@ export async function run(g: GlobalOptions, [id, ...psArgs]: string[], opts: Rec
   const { state } = loadContainer(g.root, id);
   const pids = containerPids(state.cgroup);
   if (opts.format === 'json') {
-    process.stdout.write(`${JSON.stringify(pids)}\n`);
+    writeOut(`${JSON.stringify(pids)}\n`);
     return 0;
   }
   if (opts.format !== 'table') throw new RuntimeError('invalid format option');
@@ -52,6 +53,6 @@ export async function run(g: GlobalOptions, [id, ...psArgs]: string[], opts: Rec
     if (!Number.isInteger(pid)) throw new RuntimeError(`unable to parse pid: ${field}`);
     if (wanted.has(pid)) out += `${line}\n`;
   }
-  process.stdout.write(out);
+  writeOut(out);
   return 0;
 }

@@ -1,4 +1,4 @@
-import { spawn } from 'child_process';
+import type * as ChildProcess from 'child_process';
 
 export interface HookSpec {
   path: string;
@@ -16,6 +16,7 @@ export function runHook(hook: HookSpec, state: object): Promise<void> {
       if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
     }
     const args = hook.args ?? [hook.path];
+    const { spawn } = require('child_process') as typeof ChildProcess; // loaded only when a hook runs
     const child = spawn(hook.path, args.slice(1), { argv0: args[0] ?? hook.path, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
     const keep = (d: Buffer) => {

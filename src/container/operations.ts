@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import * as net from 'net';
+import type * as Net from 'net';
 import * as path from 'path';
 import { liveStatus } from './status';
 import { lockContainer } from './lock';
@@ -15,6 +15,7 @@ function releaseInit(dir: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const cwd = process.cwd();
     process.chdir(dir); // a relative socket path dodges the 108-byte sun_path limit
+    const net = require('net') as typeof Net; // only start needs sockets: keep it off delete's path
     const conn = net.connect(START_SOCKET);
     process.chdir(cwd);
     let reply = '';

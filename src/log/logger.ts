@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import { formatJson, formatText, type LogEntry, type LogFields, type LogLevel } from './format';
+import { writeAll } from './write-all';
 
 export type { LogFields, LogLevel } from './format';
 export type LogFormat = 'text' | 'json';
@@ -21,19 +22,6 @@ export type LogSink = (line: string) => void;
 
 const SEVERITY: Record<LogLevel, number> = { debug: 5, info: 4, warning: 3, error: 2, fatal: 1 };
 
-function writeAll(fd: number, text: string): void {
-  const data = Buffer.from(text);
-  let off = 0;
-  let spins = 0;
-  while (off < data.length) {
-    try {
-      off += fs.writeSync(fd, data, off);
-    } catch (err) {
-      // A non-blocking stderr pipe can be momentarily full; anything else drops the line.
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' || ++spins > 1000) return;
-    }
-  }
-}
 
 export class Logger {
   private format: LogFormat = 'text';
