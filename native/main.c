@@ -81,9 +81,13 @@ static void exit_on_signal(int sig) { _exit(128 + sig); }
  * any catchable signal (e.g. `skiff kill` of a created container) ends it. */
 static void catch_signals(void (*handler)(int))
 {
-	for (int sig = 1; sig < 32; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD)
-			signal(sig, handler);
+	for (int sig = 1; sig < 32; sig++) {
+		/* Signals whose default is to be ignored stay ignored: a terminal resize (SIGWINCH)
+		 * must not end a created container. */
+		if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH)
+			continue;
+		signal(sig, handler);
+	}
 }
 
 static void op_listen(struct record *r)
