@@ -253,6 +253,7 @@ static void run_shim(void)
 		else if (is(r, "console_socket")) op_console_socket(r);
 		else if (is(r, "console_pair")) op_console_pair(r);
 		else if (is(r, "seccomp_listener")) op_seccomp_listener(r);
+		else if (is(r, "bpf_devices")) op_bpf_devices(r);
 		else if (is(r, "unshare") && r->argc == 1) {
 			if (unshare((int)parse_u64(r->argv[0])) < 0)
 				fail_errno("unshare");

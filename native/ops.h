@@ -46,6 +46,9 @@ void op_seccomp_rule(struct record *r);
 void op_seccomp_load(struct record *r);
 void op_seccomp_listener(struct record *r);
 
+/* Device rules on cgroup v2 (bpf_devices.c). */
+void op_bpf_devices(struct record *r);
+
 /* UNIX socket helpers (console.c). */
 int connect_unix(const char *dir_path, const char *name, const char *what);
 void send_fd(int sock, int fd, const char *payload);

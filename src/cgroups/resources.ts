@@ -381,10 +381,6 @@ export function applyResources(
   }
   const plan = planResources(ctl, resources ?? {}, { devices, deviceCgroup: true, skipZeroPids: true, warn });
   executePlan(ctl, plan);
-  if (plan.deviceProgram) {
-    // Loading and attaching it takes bpf(2), which skiff-init does not do yet.
-    if (resources?.devices?.length) warn(`${R}.devices: device rules are not enforced on cgroup v2 by skiff yet`);
-  }
   return { deviceProgram: plan.deviceProgram };
 }
 

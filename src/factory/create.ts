@@ -80,8 +80,11 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     writeState(dir, state);
     const hierarchies = hostHierarchies();
     state.cgroup = createCgroups(cgroupPathFor(linux.cgroupsPath, opts.id), hierarchies);
-    applyResources(state.cgroup, linux.resources, linux.devices, opts.warn);
+    const { deviceProgram } = applyResources(state.cgroup, linux.resources, linux.devices, opts.warn);
     writeState(dir, state);
+    // Without a v1 devices controller the rules are an eBPF program; only skiff-init can attach it.
+    const deviceRecords = deviceProgram && state.cgroup.dirs.unified
+      ? [record('bpf_devices', state.cgroup.dirs.unified, deviceProgram.toString('hex'))] : [];
 
     shim = new ShimChannel({ preserveFds: opts.preserveFds });
     // skiff-init waits for its plan, so the container is in its cgroup before anything runs.
@@ -90,7 +93,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     // init may be in a user namespace whose root cannot write to the state directory.
     // A terminal goes to the console socket, or in a foreground run to skiff-init, which relays it.
     const consoleRecords = !terminal ? [] : opts.consoleSocket ? consoleSocketRecords(opts.consoleSocket) : [record('console_pair')];
-    const phase1 = [record('listen', dir, START_SOCKET), ...consoleRecords, ...listenerConnectRecords(linux.seccomp), ...ns.records];
+    const phase1 = [record('listen', dir, START_SOCKET), ...consoleRecords, ...listenerConnectRecords(linux.seccomp), ...deviceRecords, ...ns.records];
     if (opts.stay) phase1.push(record('stay', opts.stay.subreaper ? 1 : 0));
     phase1.push(record('end'));
     shim.send(phase1);
