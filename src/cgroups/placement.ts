@@ -14,11 +14,14 @@ export interface CgroupPlacement {
   freezerState?: string;
 }
 
+/** Where containers without an absolute cgroupsPath go, in every hierarchy. */
+const DEFAULT_PARENT = '/skiff';
+
 /** runc-like default: absent → /skiff/<id>; relative → under /skiff; absolute as given. */
 export function cgroupPathFor(configured: string | undefined, id: string): string {
-  if (!configured) return `/skiff/${id}`;
+  if (!configured) return `${DEFAULT_PARENT}/${id}`;
   if (configured.includes(':')) throw new Error(`cgroupsPath "${configured}" is a systemd path; it needs --systemd-cgroup`);
-  const normal = path.posix.normalize(configured.startsWith('/') ? configured : `/skiff/${configured}`);
+  const normal = path.posix.normalize(configured.startsWith('/') ? configured : `${DEFAULT_PARENT}/${configured}`);
   if (normal === '/' || normal.split('/').includes('..')) throw new Error(`invalid cgroupsPath "${configured}"`);
   return normal;
 }
@@ -33,7 +36,15 @@ export function createCgroups(cgroupPath: string, hierarchies = hostHierarchies(
   try {
     for (const h of hierarchies) {
       const dir = path.join(h.mountPoint, cgroupPath);
-      makeCgroupDir(h, dir, placement.created);
+      // A parent shared with other containers can vanish under us when the last of them is deleted.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          makeCgroupDir(h, dir, placement.created);
+          break;
+        } catch (e: any) {
+          if (e.code !== 'ENOENT' || attempt >= 5) throw e;
+        }
+      }
       placement.dirs[keyOf(h)] = dir;
       if (h.controllers.includes('freezer')) placement.freezerState = path.join(dir, 'freezer.state');
     }
@@ -95,6 +106,17 @@ export function removeCgroups(placement: CgroupPlacement): void {
         if (!leaves.has(dir) && (e.code === 'EBUSY' || e.code === 'ENOTEMPTY')) break;
         if (e.code !== 'EBUSY' || attempt >= 200) throw new Error(`remove cgroup ${dir}: ${e.message}`);
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      }
+    }
+  }
+  // The default parent (/skiff) goes with its last container, whichever container made it.
+  if (placement.path.startsWith(`${DEFAULT_PARENT}/`)) {
+    for (const dir of Object.values(placement.dirs)) {
+      const root = dir.slice(0, dir.length - placement.path.length);
+      try {
+        fs.rmdirSync(path.join(root, DEFAULT_PARENT));
+      } catch {
+        // other containers are still in it
       }
     }
   }
