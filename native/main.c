@@ -147,6 +147,8 @@ static void await_start_then_run_rest(void)
 static void dispatch(struct record *r)
 {
 	if (is(r, "mount")) op_mount(r);
+	else if (is(r, "copyup_open") && r->argc == 1) op_copyup_open(r);
+	else if (is(r, "copyup") && r->argc == 1) op_copyup(r);
 	else if (is(r, "mkdir")) op_mkdir(r);
 	else if (is(r, "mkfile")) op_mkfile(r);
 	else if (is(r, "remount")) op_remount(r);

@@ -46,6 +46,10 @@ void op_seccomp_rule(struct record *r);
 void op_seccomp_load(struct record *r);
 void op_seccomp_listener(struct record *r);
 
+/* tmpcopyup (copyup.c). */
+void op_copyup_open(struct record *r);
+void op_copyup(struct record *r);
+
 /* Device rules on cgroup v2 (bpf_devices.c). */
 void op_bpf_devices(struct record *r);
 

@@ -29,7 +29,7 @@ export function mountRecords(m: MountSpec, ctx: MountContext): PlanRecord[] {
   const dest = containerPath(m.destination);
   const opts = parseMountOptions(m.options);
   if (opts.idmap !== 'none') throw new Error(`mounts: ${dest}: idmapped mounts are not supported yet`);
-  if (opts.tmpcopyup) throw new Error(`mounts: ${dest}: tmpcopyup is not supported yet`);
+  if (opts.tmpcopyup && m.type !== 'tmpfs') throw new Error(`mounts: ${dest}: tmpcopyup applies to tmpfs mounts only`);
   if (m.type === 'cgroup' || m.type === 'cgroup2') return cgroupMountRecords(dest, opts.flags, ctx);
 
   const out: PlanRecord[] = [];
@@ -49,7 +49,9 @@ export function mountRecords(m: MountSpec, ctx: MountContext): PlanRecord[] {
     if (rest) out.push(record('remount', dest, rest));
   } else {
     out.push(record('mkdir', dest, 0o755));
+    if (opts.tmpcopyup) out.push(record('copyup_open', dest));
     out.push(record('mount', source, dest, m.type ?? '', opts.flags, opts.data.join(',')));
+    if (opts.tmpcopyup) out.push(record('copyup', dest));
   }
   out.push(...propagationRecords(m));
   if (opts.recursive.set || opts.recursive.clear) out.push(record('setattr', dest, opts.recursive.set, opts.recursive.clear, 0, 1));

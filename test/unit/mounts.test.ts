@@ -135,9 +135,15 @@ describe('mountRecords', () => {
   // looks at opts.tmpcopyup, so the tmpfs is mounted over the directory without copying its contents
   // in; features.ts advertises the option and the README claims it. The option yields exactly the
   // records of a plain tmpfs mount.
-  test('tmpcopyup is refused (not implemented), never silently ignored', () => {
-    expect(() => mountRecords({ destination: '/etc', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup'] }, ctx)).toThrow(
-      'mounts: /etc: tmpcopyup is not supported yet',
+  test('tmpcopyup on a tmpfs: the old directory is opened before the mount and copied in after', () => {
+    const ops = mountRecords({ destination: '/etc', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup'] }, ctx).map((r) => r.op);
+    expect(ops.indexOf('copyup_open')).toBeLessThan(ops.indexOf('mount'));
+    expect(ops.indexOf('copyup')).toBeGreaterThan(ops.indexOf('mount'));
+  });
+
+  test('tmpcopyup on anything but tmpfs is refused', () => {
+    expect(() => mountRecords({ destination: '/etc', type: 'bind', source: '/etc', options: ['bind', 'tmpcopyup'] }, ctx)).toThrow(
+      'tmpcopyup applies to tmpfs mounts only',
     );
   });
 });
