@@ -1,10 +1,11 @@
 /** `skiff create ID`: a container in the `created` state, its process waiting for `start`. */
 import type { GlobalOptions } from './context';
+import type { CreateOptions } from '../factory/create';
 import { log } from '../log';
 
-export async function run(g: GlobalOptions, [id]: string[], opts: Record<string, any>): Promise<number> {
-  const { createContainer } = await import('../factory/create');
-  const created = await createContainer({
+/** create's flags (shared with run) as the factory's options. */
+export function createOptions(g: GlobalOptions, id: string, opts: Record<string, any>): CreateOptions {
+  return {
     root: g.root,
     id,
     bundle: opts.bundle,
@@ -15,7 +16,12 @@ export async function run(g: GlobalOptions, [id]: string[], opts: Record<string,
     systemdCgroup: g.systemdCgroup,
     preserveFds: opts.preserveFds,
     warn: (msg) => log.warn(msg),
-  });
+  };
+}
+
+export async function run(g: GlobalOptions, [id]: string[], opts: Record<string, any>): Promise<number> {
+  const { createContainer } = await import('../factory/create');
+  const created = await createContainer(createOptions(g, id, opts));
   // skiff-init's first process has exited; the init now belongs to the caller's subreaper.
   created.shim.close();
   return 0;

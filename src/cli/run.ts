@@ -4,9 +4,9 @@
  * killed) and deletes the container unless --keep. With --detach it returns once started.
  */
 import type { GlobalOptions } from './context';
+import { createOptions } from './create';
+import { forwardSignals, exitStatus } from '../process/forward-signals';
 import { log } from '../log';
-
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT'];
 
 export async function run(g: GlobalOptions, [id]: string[], opts: Record<string, any>): Promise<number> {
   const { createContainer } = await import('../factory/create');
@@ -14,17 +14,8 @@ export async function run(g: GlobalOptions, [id]: string[], opts: Record<string,
   const warn = (msg: string) => log.warn(msg);
   const detach = Boolean(opts.detach);
   const created = await createContainer({
-    root: g.root,
-    id,
-    bundle: opts.bundle,
-    pidFile: opts.pidFile,
-    noPivot: opts.noPivot,
-    noNewKeyring: opts.noNewKeyring,
-    consoleSocket: opts.consoleSocket,
-    systemdCgroup: g.systemdCgroup,
-    preserveFds: opts.preserveFds,
+    ...createOptions(g, id, opts),
     stay: detach ? undefined : { subreaper: !opts.noSubreaper },
-    warn,
   });
   const { dir, state, shim } = created;
   try {
@@ -38,17 +29,9 @@ export async function run(g: GlobalOptions, [id]: string[], opts: Record<string,
     return 0;
   }
 
-  const forward = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(state.pid, signal);
-    } catch {
-      // the container is already gone
-    }
-  };
-  for (const s of FORWARDED) process.on(s, forward);
-  const { code, signal } = await shim.exited;
-  for (const s of FORWARDED) process.off(s, forward);
+  const stopForwarding = forwardSignals(state.pid);
+  const exit = await shim.exited;
+  stopForwarding();
   if (!opts.keep) await deleteContainer(dir, state, true, warn);
-  if (signal) return 128 + (require('os').constants.signals[signal] ?? 0);
-  return code ?? 255;
+  return exitStatus(exit);
 }

@@ -12,6 +12,7 @@ import { consoleSocketRecords, record } from '../shim/records';
 import { ownBoundingSet } from './capabilities';
 import { userProcessRecords } from './process-plan';
 import { writePidFile } from './pid-file';
+import { forwardSignals, exitStatus } from './forward-signals';
 import { listenerConnectRecords, seccompPlan } from '../seccomp/profile-records';
 
 export interface ExecOptions {
@@ -22,8 +23,6 @@ export interface ExecOptions {
   ignorePaused: boolean;
   warn: (msg: string) => void;
 }
-
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT'];
 
 function checkState(dir: string, state: SavedState, ignorePaused: boolean): void {
   const status = liveStatus(dir, state);
@@ -78,18 +77,10 @@ export async function execProcess(dir: string, state: SavedState, proc: any, opt
       shim.close();
       return 0;
     }
-    const forward = (signal: NodeJS.Signals) => {
-      try {
-        process.kill(pid, signal);
-      } catch {
-        // already gone
-      }
-    };
-    for (const s of FORWARDED) process.on(s, forward);
-    const { code, signal } = await shim.exited;
-    for (const s of FORWARDED) process.off(s, forward);
-    if (signal) return 128 + ((require('os').constants.signals as Record<string, number>)[signal] ?? 0);
-    return code ?? 255;
+    const stopForwarding = forwardSignals(pid);
+    const exit = await shim.exited;
+    stopForwarding();
+    return exitStatus(exit);
   } catch (e) {
     try {
       shim.child.kill('SIGKILL');
