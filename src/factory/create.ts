@@ -8,6 +8,7 @@ import { lockContainer } from '../container/lock';
 import { namespacePlan } from '../container/namespaces';
 import { checkSysctls } from '../container/sysctl';
 import { checkUnsupported } from './unsupported';
+import { activationEnv, activationFds } from '../process/socket-activation';
 import { initPhase2, rootfsPath, hookState, InitPlanContext } from '../container/init-plan';
 import { runHooks } from '../container/hooks';
 import { destroyContainer } from '../container/destroy';
@@ -50,6 +51,10 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
   const rootfs = rootfsPath(bundle, config);
   if (!fs.statSync(rootfs, { throwIfNoEntry: false })?.isDirectory())
     throw new Error(`root.path: ${rootfs} is not a directory`);
+  // Socket-activation fds come first, then the caller's --preserve-fds.
+  const listenFds = activationFds();
+  if (listenFds && config.process) config.process.env = [...(config.process.env ?? []), ...activationEnv(listenFds)];
+  const preserveFds = listenFds + opts.preserveFds;
   const terminal = config.process?.terminal === true;
   checkTerminal(terminal, opts);
   checkLsm(config, opts.warn);
@@ -86,7 +91,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     const deviceRecords = deviceProgram && state.cgroup.dirs.unified
       ? [record('bpf_devices', state.cgroup.dirs.unified, deviceProgram.toString('hex'))] : [];
 
-    shim = new ShimChannel({ preserveFds: opts.preserveFds });
+    shim = new ShimChannel({ preserveFds });
     // skiff-init waits for its plan, so the container is in its cgroup before anything runs.
     joinCgroups(state.cgroup, shim.child.pid!);
     // The start socket is made first, by the shim with the host's view and credentials: the
@@ -105,7 +110,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
 
     const ctx: InitPlanContext = {
       id: opts.id, bundle, rootfs, stateDir: dir, config, ns, cgroup: state.cgroup, hierarchies,
-      noPivot: opts.noPivot, terminal, noNewKeyring: opts.noNewKeyring, preserveFds: opts.preserveFds, hostPid: state.pid,
+      noPivot: opts.noPivot, terminal, noNewKeyring: opts.noNewKeyring, preserveFds, hostPid: state.pid,
       availableCaps: ownBoundingSet(), warn: opts.warn,
     };
     const plan = initPhase2(ctx, fs.readFileSync('/proc/self/mountinfo', 'utf8'));
