@@ -348,6 +348,34 @@ describe('no host fd reaches the container (runc CVE-2024-21626)', () => {
     expect(fs.readFileSync(path.join(dir, 'a'), 'utf8')).toBe('to-a\n');
   });
 
+  it('socket activation: LISTEN_FDS fds reach the init as 3 and 4, with LISTEN_FDS=2 and LISTEN_PID=1', () => {
+    const rt = e2e.runtime();
+    const id = uniqueName('fdlisten');
+    const bundle = makeBundle({ configure: (cfg) => shell(cfg, 'echo "LISTEN_FDS=$LISTEN_FDS LISTEN_PID=$LISTEN_PID"; ls -l /proc/self/fd') });
+    rt.track(id, bundle);
+    const dir = scratchDir('fds');
+    const a = fs.openSync(path.join(dir, 'a'), 'w');
+    const b = fs.openSync(path.join(dir, 'b'), 'w');
+    let r;
+    try {
+      // LISTEN_PID must name the runtime itself: the shell execs it, keeping its pid.
+      const command = `export LISTEN_PID=$$ LISTEN_FDS=2; exec "$0" --root "$1" run --bundle "$2" "$3"`;
+      r = spawnSync('/bin/sh', ['-c', command, rt.binary, rt.root, bundle.path, id], {
+        stdio: ['pipe', 'pipe', 'pipe', a, b],
+        timeout: 30000,
+        encoding: 'utf8',
+      });
+    } finally {
+      fs.closeSync(a);
+      fs.closeSync(b);
+    }
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('LISTEN_FDS=2 LISTEN_PID=1');
+    const fds = parseFdListing(r.stdout);
+    expect(withoutListingFd(fds)).toEqual([0, 1, 2, 3, 4]);
+    expect(fds.get(3)).toBe(path.join(dir, 'a'));
+  });
+
   // Climbs with `cd -P ..` far more often than any tree is deep: inside the container that ends at
   // its root; from a directory outside it (a leaked host fd) it ends at the host's root.
   const WHERE = 'i=0; while [ $i -lt 64 ]; do cd -P .. 2>/dev/null; i=$((i+1)); done; if [ "$(stat -c %d:%i .)" = "$(stat -c %d:%i /)" ]; then echo inside; else echo ESCAPED; fi';
