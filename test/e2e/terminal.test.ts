@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { spawn, spawnSync } from 'child_process';
 import { Bundle, makeBundle, ok, OciConfig, REPO_ROOT, RuntimeUnderTest, scratchDir, sleepSync, uniqueName, useE2E } from '../helpers';
+import { haveTmux, startTmux } from '../helpers/clients';
 
 const e2e = useE2E();
 
@@ -229,5 +230,28 @@ describe('run with a terminal and no console socket', () => {
     const result = rt.run(uniqueName('runtty'), terminalBundle(['sh', '-c', 'read line; echo "got $line on $(tty)"; exit 4']), { input: 'typed\n' });
     expect(result.stdout.replace(/\r\n/g, '\n')).toMatch(/got typed on \/dev\/pts\/\d+/);
     expect(result.code).toBe(4);
+  });
+
+  const tmux = haveTmux();
+  (tmux ? it : it.skip)(`in a real terminal: typed commands, a resize seen inside, the exit code, the terminal restored${tmux ? '' : ' (skipped: tmux not installed)'}`, () => {
+    const rt = e2e.runtime();
+    const id = uniqueName('runtmux');
+    const bundle = terminalBundle(['sh']);
+    rt.track(id, bundle);
+    const term = startTmux([rt.binary, '--root', rt.root, 'run', '--bundle', bundle.path, id], { cols: 100, rows: 30 }, e2e.cleanup);
+    term.waitFor(/^\/ # ?$/m, 30000);
+    term.typeLine('tty; stty size');
+    term.waitFor(/^30 100\s*$/m);
+    term.resize(90, 25);
+    sleepSync(300);
+    term.typeLine('stty size; exit 6');
+    const pane = term.waitFor(/^EXIT=\d+/m, 20000);
+    expect(pane).toMatch(/^\/dev\/pts\/\d+\s*$/m);
+    expect(pane).toMatch(/^25 90\s*$/m);
+    expect(pane).toMatch(/^EXIT=6\s*$/m);
+    // The terminal is back in cooked mode: what is typed now (to the pane's `sleep`) is echoed,
+    // which raw mode would not do.
+    term.typeLine('typed-after-exit');
+    expect(term.waitFor(/^typed-after-exit\s*$/m)).toBeTruthy();
   });
 });

@@ -365,6 +365,8 @@ export interface TmuxSession {
   capture(): string;
   /** Polls the pane until `pattern` matches; throws with the pane's text on timeout. */
   waitFor(pattern: RegExp, timeoutMs?: number): string;
+  /** Resizes the terminal, as a user dragging the window would. */
+  resize(cols: number, rows: number): void;
   kill(): void;
 }
 
@@ -406,6 +408,9 @@ export function startTmux(argv: string[], size: { cols: number; rows: number }, 
       tmux(['send-keys', 'Enter']);
     },
     capture,
+    resize: (cols, rows) => {
+      tmux(['resize-window', '-x', String(cols), '-y', String(rows)]);
+    },
     waitFor: (pattern, timeoutMs = 15000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
