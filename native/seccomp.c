@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <seccomp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -79,8 +80,13 @@ void op_seccomp_rule(struct record *r)
 	if (r->argc < 4)
 		fail("plan: seccomp_rule needs action value syscall ncond");
 	int nr = seccomp_syscall_resolve_name(r->argv[2]);
-	if (nr == __NR_SCMP_ERROR)
+	if (nr == __NR_SCMP_ERROR) {
+		char msg[256];
+		snprintf(msg, sizeof msg, "seccomp: syscall %s is unknown to libseccomp here; its rule is skipped", r->argv[2]);
+		const char *args[] = {"debug", msg};
+		send_record(error_fd, "log", 2, args);
 		return;
+	}
 	unsigned n = (unsigned)parse_u64(r->argv[3]);
 	if (r->argc < 4 + 4 * (int)n || n > 6)
 		fail("plan: seccomp_rule has a bad condition count");

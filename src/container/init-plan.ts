@@ -128,6 +128,9 @@ export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[
   for (const rl of proc?.rlimits ?? []) out.push(rlimitRecord(rl));
 
   const pathVar = searchPathOf(proc?.env);
+  // Built now, while create still hears what skiff-init reports; loaded just before exec.
+  const seccomp = seccompPlan(linux.seccomp, { pid: ctx.hostPid, state: hookState(ctx, 'creating', false) });
+  if (proc && seccomp) out.push(...seccomp.build);
   if (proc) out.push(record('check_exec', proc.args[0], pathVar));
   out.push(record('ready'));
   out.push(record('await_start'));
@@ -139,7 +142,7 @@ export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[
   }
   out.push(...hookRecords(hooks.startContainer, hookState(ctx, 'created', true)));
   out.push(...userProcessRecords(proc, {
-    preserveFds: ctx.preserveFds, availableCaps: ctx.availableCaps, warn: ctx.warn, seccomp: seccompPlan(linux.seccomp, { pid: ctx.hostPid, state: hookState(ctx, 'creating', false) }),
+    preserveFds: ctx.preserveFds, availableCaps: ctx.availableCaps, warn: ctx.warn, seccomp, seccompBuilt: true,
   }));
   return out;
 }

@@ -26,6 +26,8 @@ export interface ProcessPlanOptions {
   /** Also apply process.rlimits here (exec); the init applies them earlier. */
   withRlimits?: boolean;
   seccomp?: SeccompPlan;
+  /** The filter was built earlier in the plan (the init builds it during create, to report skipped rules). */
+  seccompBuilt?: boolean;
 }
 
 export function userProcessRecords(proc: any, opts: ProcessPlanOptions): PlanRecord[] {
@@ -40,7 +42,7 @@ export function userProcessRecords(proc: any, opts: ProcessPlanOptions): PlanRec
   const user = proc.user ?? { uid: 0, gid: 0 };
   // Loading a filter takes CAP_SYS_ADMIN unless no_new_privs is set: without it, load while still
   // root (the profile must then allow the setup calls that follow, as runc's does); with it, last.
-  if (opts.seccomp) out.push(...opts.seccomp.build);
+  if (opts.seccomp && !opts.seccompBuilt) out.push(...opts.seccomp.build);
   if (opts.seccomp && !proc.noNewPrivileges) out.push(opts.seccomp.load);
   out.push(record('user', user.uid, user.gid, user.umask ?? 0o022, ...(user.additionalGids ?? [])));
   if (caps) out.push(record('caps', caps.effective, caps.permitted, caps.inheritable, caps.ambient));

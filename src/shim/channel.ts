@@ -2,6 +2,7 @@ import { spawn, ChildProcess, StdioOptions } from 'child_process';
 import { Socket } from 'net';
 import { shimPath } from './locate';
 import { encodeRecords, PlanRecord, RecordDecoder } from './records';
+import { log } from '../log';
 
 export interface ShimOptions {
   /** Extra fds of ours (3..3+n-1) that the container gets at the same numbers. */
@@ -68,6 +69,13 @@ export class ShimChannel {
   }
 
   private deliver(r: PlanRecord): void {
+    // skiff-init's notes for the log (`log <level> <message>`) are not part of the conversation.
+    if (r.op === 'log') {
+      const [level, message] = r.args;
+      if (level === 'debug') log.debug(message);
+      else log.warn(message);
+      return;
+    }
     if (this.waiting) {
       const w = this.waiting;
       this.waiting = null;
