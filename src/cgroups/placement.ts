@@ -95,6 +95,8 @@ export function cgroupPids(placement: CgroupPlacement): number[] {
  */
 export function removeCgroups(placement: CgroupPlacement): void {
   const leaves = new Set(Object.values(placement.dirs));
+  // Sub-cgroups made inside the container's (exec --cgroup, a nested runtime) go first.
+  for (const leaf of leaves) removeSubCgroups(leaf);
   const dirs = [...placement.created].sort((a, b) => b.length - a.length);
   for (const dir of dirs) {
     for (let attempt = 0; ; attempt++) {
@@ -120,4 +122,49 @@ export function removeCgroups(placement: CgroupPlacement): void {
       }
     }
   }
+}
+
+function removeSubCgroups(dir: string): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    if (!e.isDirectory()) continue;
+    const sub = path.join(dir, e.name);
+    removeSubCgroups(sub);
+    try {
+      fs.rmdirSync(sub);
+    } catch {
+      // still busy: the container's own rmdir reports it
+    }
+  }
+}
+
+/**
+ * exec --cgroup [controllers:]path (repeatable): the exec'd process goes to an existing sub-cgroup
+ * of the container's, in the named controllers' hierarchies or, without a prefix, in all of them.
+ */
+export function subCgroupPlacement(placement: CgroupPlacement, specs: string[]): CgroupPlacement {
+  const dirs = { ...placement.dirs };
+  for (const spec of specs) {
+    const colon = spec.indexOf(':');
+    const controllers = colon >= 0 ? spec.slice(0, colon).split(',') : undefined;
+    const sub = colon >= 0 ? spec.slice(colon + 1) : spec;
+    if (!sub || sub.split('/').includes('..')) throw new Error(`exec --cgroup ${spec}: invalid sub-cgroup path`);
+    let matched = false;
+    for (const [key, dir] of Object.entries(placement.dirs)) {
+      const names = key === 'unified' ? ['unified', ''] : key.split(',');
+      if (controllers && !controllers.some((c) => names.includes(c))) continue;
+      const target = path.join(dir, sub);
+      if (!fs.statSync(target, { throwIfNoEntry: false })?.isDirectory())
+        throw new Error(`exec --cgroup ${spec}: ${target} does not exist`);
+      dirs[key] = target;
+      matched = true;
+    }
+    if (!matched) throw new Error(`exec --cgroup ${spec}: no such controller in the container's cgroups`);
+  }
+  return { ...placement, dirs };
 }

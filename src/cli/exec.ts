@@ -47,11 +47,11 @@ export async function run(g: GlobalOptions, [id, ...command]: string[], opts: Re
     proc = processFromFlags(state.config.process, command, opts);
   }
   if (proc.apparmorProfile) throw new RuntimeError('apparmor: config provided but apparmor not supported');
-  if (opts.cgroup?.length) throw new RuntimeError('exec --cgroup is not supported by skiff yet');
   const { execProcess } = await import('../process/exec-process');
   return execProcess(dir, state, proc, {
     detach: Boolean(opts.detach),
     consoleSocket: opts.consoleSocket,
+    subCgroups: opts.cgroup,
     pidFile: opts.pidFile,
     preserveFds: opts.preserveFds ?? 0,
     ignorePaused: Boolean(opts.ignorePaused),

@@ -6,7 +6,7 @@
 import { liveStatus } from '../container/status';
 import type { SavedState } from '../container/state-file';
 import { namespacePlan, namespaceProcName } from '../container/namespaces';
-import { joinCgroups } from '../cgroups/placement';
+import { joinCgroups, subCgroupPlacement } from '../cgroups/placement';
 import { ShimChannel } from '../shim/channel';
 import { consoleSocketRecords, record } from '../shim/records';
 import { ownBoundingSet } from './capabilities';
@@ -18,6 +18,8 @@ import { listenerConnectRecords, seccompPlan } from '../seccomp/profile-records'
 export interface ExecOptions {
   detach: boolean;
   consoleSocket?: string;
+  /** exec --cgroup: sub-cgroups of the container's to run in. */
+  subCgroups?: string[];
   pidFile?: string;
   preserveFds: number;
   ignorePaused: boolean;
@@ -49,7 +51,7 @@ export async function execProcess(dir: string, state: SavedState, proc: any, opt
 
   const shim = new ShimChannel({ preserveFds: opts.preserveFds });
   try {
-    if (state.cgroup) joinCgroups(state.cgroup, shim.child.pid!);
+    if (state.cgroup) joinCgroups(opts.subCgroups?.length ? subCgroupPlacement(state.cgroup, opts.subCgroups) : state.cgroup, shim.child.pid!);
     // A terminal goes to the console socket, or (foreground) to skiff-init, which relays it.
     const consoleRecords = !proc.terminal ? [] : opts.consoleSocket ? consoleSocketRecords(opts.consoleSocket) : [record('console_pair')];
     const phase1 = [record('nodump'), ...consoleRecords, ...listenerConnectRecords(seccomp), ...ns.records];
