@@ -56,4 +56,4 @@ step('generate spec types and validators', process.execPath, [path.join(__dirnam
 step('typescript', process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
 const nativeSources = fs.readdirSync(path.join(root, 'native')).filter((f) => f.endsWith('.c')).map((f) => path.join('native', f));
 step('skiff-init (C)', 'gcc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', path.join(bin, 'skiff-init'), ...nativeSources, '-lseccomp']);
-step('skiff (bun --compile)', bun, ['build', '--compile', '--minify', '--bytecode', '--format=cjs', '--outfile', path.join(bin, 'skiff'), path.join(root, 'src', 'main.ts')]);
+step('skiff (bun --compile)', bun, ['build', '--compile', '--minify', '--bytecode', '--format=esm', '--splitting', '--outfile', path.join(bin, 'skiff'), path.join(root, 'src', 'main.ts')]);
