@@ -4,6 +4,7 @@
  *   json: {"level":"error","msg":"container does not exist","time":"2026-12-02T06:15:05Z"}
  * Tools such as go-runc parse these lines, so quoting and key order follow logrus.
  */
+import * as fs from 'fs';
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error' | 'fatal';
 export type LogFields = Record<string, string | number | boolean>;
@@ -19,8 +20,28 @@ function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
+const UTC_NAMES = new Set(['UTC', 'Etc/UTC', 'UCT', 'Etc/UCT', 'Zulu', 'Etc/Zulu', 'GMT', 'Etc/GMT', 'Universal', 'Etc/Universal']);
+let utcZone: boolean | undefined;
+
+/**
+ * Whether local time is UTC, decided without asking the Date object: the first local-time call
+ * loads the time zone database (about 10 ms, on every skiff start that logs).
+ */
+function localTimeIsUtc(): boolean {
+  if (utcZone !== undefined) return utcZone;
+  const tz = process.env.TZ;
+  if (tz !== undefined) return (utcZone = tz === '' || UTC_NAMES.has(tz.replace(/^:/, '')));
+  try {
+    const zone = fs.readlinkSync('/etc/localtime').replace(/^.*zoneinfo\//, '');
+    return (utcZone = UTC_NAMES.has(zone));
+  } catch (e: any) {
+    return (utcZone = e.code === 'ENOENT'); // no /etc/localtime: the C library's default is UTC
+  }
+}
+
 /** RFC 3339 at second precision in local time; "Z" when the offset is zero (as Go prints it). */
-export function rfc3339(d: Date): string {
+export function rfc3339(d: Date, utc = localTimeIsUtc()): string {
+  if (utc) return `${d.toISOString().slice(0, 19)}Z`;
   const date = `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
   const time = `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
   const offset = -d.getTimezoneOffset();
