@@ -3,7 +3,7 @@
  * Nothing unmounts them when it exits, so delete does.
  */
 import * as fs from 'fs';
-import { execFileSync } from 'child_process';
+import type * as ChildProcess from 'child_process';
 
 export function sharesHostMountNamespace(config: any): boolean {
   const namespaces: { type: string }[] = config?.linux?.namespaces ?? [];
@@ -25,8 +25,11 @@ export function mountPointsUnder(dir: string): string[] {
 
 /** Unmounts what is mounted at or below dir, except the mount points that were there before. */
 export function unmountUnder(dir: string, keep: string[]): void {
-  for (const point of mountPointsUnder(dir)) {
-    if (keep.includes(point)) continue;
+  const points = mountPointsUnder(dir).filter((p) => !keep.includes(p));
+  if (!points.length) return;
+  // Loaded only here: delete is a hot path and almost never has host mounts to undo.
+  const { execFileSync } = require('child_process') as typeof ChildProcess;
+  for (const point of points) {
     try {
       execFileSync('umount', ['--lazy', point], { stdio: 'ignore' });
     } catch {
