@@ -3,8 +3,7 @@
  * Decisions live here: architecture names, the default errno, rules that equal the default
  * (libseccomp refuses them), and one rule per condition when a syscall tests one argument twice.
  */
-import * as path from 'path';
-import { record, PlanRecord } from '../shim/records';
+import { record, socketRecord, PlanRecord } from '../shim/records';
 
 const EPERM = 1;
 const OPERATORS: Record<string, number> = {
@@ -77,6 +76,5 @@ export function seccompPlan(seccomp: any, listenerState?: ListenerState): Seccom
 export function listenerConnectRecords(seccomp: any): PlanRecord[] {
   const notifies = (seccomp?.syscalls ?? []).some((r: any) => r.action === 'SCMP_ACT_NOTIFY');
   if (!notifies || !seccomp.listenerPath) return [];
-  const abs = path.resolve(seccomp.listenerPath);
-  return [record('seccomp_listener', path.dirname(abs), path.basename(abs))];
+  return [socketRecord('seccomp_listener', seccomp.listenerPath)];
 }

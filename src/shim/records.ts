@@ -52,10 +52,16 @@ export class RecordDecoder {
   }
 }
 
+/**
+ * A phase-1 record naming a UNIX socket as directory + name: skiff-init connects through the
+ * directory's fd, so paths longer than sun_path's 108 bytes still work.
+ */
+export function socketRecord(op: string, socketPath: string): PlanRecord {
+  const abs = path.resolve(socketPath);
+  return record(op, path.dirname(abs), path.basename(abs));
+}
+
 /** Phase 1: skiff-init connects to the console socket before any namespace changes. */
 export function consoleSocketRecords(socketPath: string | undefined): PlanRecord[] {
-  if (!socketPath) return [];
-  const abs = path.resolve(socketPath);
-  const slash = abs.lastIndexOf('/');
-  return [record('console_socket', abs.slice(0, slash) || '/', abs.slice(slash + 1))];
+  return socketPath ? [socketRecord('console_socket', socketPath)] : [];
 }
