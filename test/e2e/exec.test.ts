@@ -348,25 +348,26 @@ describe('no host fd reaches the container (runc CVE-2024-21626)', () => {
     expect(fs.readFileSync(path.join(dir, 'b'), 'utf8')).toBe('to-b\n');
   });
 
+  /** Runs argv with two fresh files as fds 3 and 4 (closed again after); returns the result and their folder. */
+  function spawnWithTwoFds(argv: string[]) {
+    const dir = scratchDir('fds');
+    const a = fs.openSync(path.join(dir, 'a'), 'w');
+    const b = fs.openSync(path.join(dir, 'b'), 'w');
+    try {
+      const r = spawnSync(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe', a, b], timeout: 30000, encoding: 'utf8' });
+      return { r, dir };
+    } finally {
+      fs.closeSync(a);
+      fs.closeSync(b);
+    }
+  }
+
   it('run --preserve-fds 2: the init gets exactly fds 3 and 4', () => {
     const rt = e2e.runtime();
     const id = uniqueName('fdrun');
     const bundle = makeBundle({ configure: (cfg) => shell(cfg, 'ls -l /proc/self/fd; echo to-a >&3') });
     rt.track(id, bundle);
-    const dir = scratchDir('fds');
-    const a = fs.openSync(path.join(dir, 'a'), 'w');
-    const b = fs.openSync(path.join(dir, 'b'), 'w');
-    let r;
-    try {
-      r = spawnSync(rt.binary, ['--root', rt.root, 'run', '--preserve-fds', '2', '--bundle', bundle.path, id], {
-        stdio: ['pipe', 'pipe', 'pipe', a, b],
-        timeout: 30000,
-        encoding: 'utf8',
-      });
-    } finally {
-      fs.closeSync(a);
-      fs.closeSync(b);
-    }
+    const { r, dir } = spawnWithTwoFds([rt.binary, '--root', rt.root, 'run', '--preserve-fds', '2', '--bundle', bundle.path, id]);
     expect(r.status).toBe(0);
     expect(withoutListingFd(parseFdListing(r.stdout))).toEqual([0, 1, 2, 3, 4]);
     expect(fs.readFileSync(path.join(dir, 'a'), 'utf8')).toBe('to-a\n');
@@ -377,22 +378,9 @@ describe('no host fd reaches the container (runc CVE-2024-21626)', () => {
     const id = uniqueName('fdlisten');
     const bundle = makeBundle({ configure: (cfg) => shell(cfg, 'echo "LISTEN_FDS=$LISTEN_FDS LISTEN_PID=$LISTEN_PID"; ls -l /proc/self/fd') });
     rt.track(id, bundle);
-    const dir = scratchDir('fds');
-    const a = fs.openSync(path.join(dir, 'a'), 'w');
-    const b = fs.openSync(path.join(dir, 'b'), 'w');
-    let r;
-    try {
-      // LISTEN_PID must name the runtime itself: the shell execs it, keeping its pid.
-      const command = `export LISTEN_PID=$$ LISTEN_FDS=2; exec "$0" --root "$1" run --bundle "$2" "$3"`;
-      r = spawnSync('/bin/sh', ['-c', command, rt.binary, rt.root, bundle.path, id], {
-        stdio: ['pipe', 'pipe', 'pipe', a, b],
-        timeout: 30000,
-        encoding: 'utf8',
-      });
-    } finally {
-      fs.closeSync(a);
-      fs.closeSync(b);
-    }
+    // LISTEN_PID must name the runtime itself: the shell execs it, keeping its pid.
+    const command = `export LISTEN_PID=$$ LISTEN_FDS=2; exec "$0" --root "$1" run --bundle "$2" "$3"`;
+    const { r, dir } = spawnWithTwoFds(['/bin/sh', '-c', command, rt.binary, rt.root, bundle.path, id]);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('LISTEN_FDS=2 LISTEN_PID=1');
     const fds = parseFdListing(r.stdout);
