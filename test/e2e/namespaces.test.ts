@@ -16,28 +16,19 @@ import {
   ok,
   OciConfig,
   removeNamespace,
-  RunResult,
   runtimeSupports,
   scratchDir,
   setNamespace,
   shell,
   tracesOfContainer,
   uniqueName,
+  scriptRunner,
   useE2E,
 } from '../helpers';
 
 const e2e = useE2E();
 
-function runScript(script: string, configure?: (c: OciConfig) => void): RunResult {
-  const rt = e2e.runtime();
-  return rt.run(uniqueName('ns'), makeBundle({ configure: (c) => (shell(c, script), configure?.(c)) }));
-}
-
-function output(script: string, configure?: (c: OciConfig) => void): string {
-  const result = runScript(script, configure);
-  if (result.code !== 0) throw new Error(`container failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
-  return result.stdout;
-}
+const { output } = scriptRunner(e2e, 'ns');
 
 /** Namespace type in config.json -> name under /proc/<pid>/ns. */
 const NS_FILE: Record<string, string> = { pid: 'pid', network: 'net', ipc: 'ipc', uts: 'uts', mount: 'mnt', cgroup: 'cgroup', user: 'user', time: 'time' };

@@ -8,25 +8,15 @@ import {
   ENGINE_CAPABILITIES,
   itSpecNotRunc,
   makeBundle,
-  OciConfig,
-  RunResult,
   shell,
   uniqueName,
+  scriptRunner,
   useE2E,
 } from '../helpers';
 
 const e2e = useE2E();
 
-function runScript(script: string, configure?: (c: OciConfig) => void): RunResult {
-  const rt = e2e.runtime();
-  return rt.run(uniqueName('proc'), makeBundle({ configure: (c) => (shell(c, script), configure?.(c)) }));
-}
-
-function output(script: string, configure?: (c: OciConfig) => void): string {
-  const result = runScript(script, configure);
-  if (result.code !== 0) throw new Error(`container failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
-  return result.stdout;
-}
+const { runScript, output } = scriptRunner(e2e, 'proc');
 
 /** One field of the container's /proc/self/status, whitespace collapsed. */
 function statusField(name: string): string {

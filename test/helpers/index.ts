@@ -9,5 +9,6 @@ export * from './mountinfo';
 export * from './names';
 export * from './processes';
 export * from './rootfs';
+export * from './script-runner';
 export * from './runtime';
 export * from './subreaper';
