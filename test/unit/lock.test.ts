@@ -1,62 +1,45 @@
 /** lockContainer: an O_EXCL lock file with the owner's pid; a dead owner's lock is taken over. */
-import { spawn, spawnSync, ChildProcess } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { lockContainer } from '../../src/container/lock';
+import { useScratch } from './scratch';
 
-let tmp: string;
-let children: ChildProcess[];
+const fx = useScratch('skiff-lock-');
 
-beforeEach(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-lock-'));
-  children = [];
-});
-
-afterEach(async () => {
-  for (const c of children) {
-    if (c.exitCode === null && c.signalCode === null) {
-      const gone = new Promise((resolve) => c.once('exit', resolve));
-      c.kill('SIGKILL');
-      await gone;
-    }
-  }
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-
-const lockFile = () => path.join(tmp, 'lock');
+const lockFile = () => path.join(fx.tmp, 'lock');
 
 describe('lockContainer', () => {
   test('writes our pid into <dir>/lock; release removes it', () => {
-    const release = lockContainer(tmp);
+    const release = lockContainer(fx.tmp);
     expect(fs.readFileSync(lockFile(), 'utf8')).toBe(String(process.pid));
     expect(fs.statSync(lockFile()).mode & 0o777).toBe(0o600);
     release();
     expect(fs.existsSync(lockFile())).toBe(false);
     // Releasing twice is harmless; the lock can be taken again.
     release();
-    lockContainer(tmp)();
+    lockContainer(fx.tmp)();
   });
 
   test('a missing container directory: "container does not exist"', () => {
-    expect(() => lockContainer(path.join(tmp, 'absent'))).toThrow('container does not exist');
+    expect(() => lockContainer(path.join(fx.tmp, 'absent'))).toThrow('container does not exist');
   });
 
   test('a lock held by a live process is waited for, then refused naming the owner', () => {
     const owner = spawn('/bin/sleep', ['30'], { stdio: 'ignore' });
-    children.push(owner);
+    fx.children.push(owner);
     fs.writeFileSync(lockFile(), String(owner.pid));
     const started = Date.now();
-    expect(() => lockContainer(tmp, 150)).toThrow(`container is locked by another skiff process (pid ${owner.pid})`);
+    expect(() => lockContainer(fx.tmp, 150)).toThrow(`container is locked by another skiff process (pid ${owner.pid})`);
     expect(Date.now() - started).toBeGreaterThanOrEqual(150);
     // The owner's lock is left in place.
     expect(fs.readFileSync(lockFile(), 'utf8')).toBe(String(owner.pid));
   });
 
   test('a lock we hold ourselves is not re-entrant', () => {
-    const release = lockContainer(tmp);
+    const release = lockContainer(fx.tmp);
     try {
-      expect(() => lockContainer(tmp, 50)).toThrow(`(pid ${process.pid})`);
+      expect(() => lockContainer(fx.tmp, 50)).toThrow(`(pid ${process.pid})`);
     } finally {
       release();
     }
@@ -65,19 +48,19 @@ describe('lockContainer', () => {
   test('a lock whose owner died is taken over', () => {
     const dead = spawnSync('/bin/true').pid!;
     fs.writeFileSync(lockFile(), String(dead));
-    const release = lockContainer(tmp, 1000);
+    const release = lockContainer(fx.tmp, 1000);
     expect(fs.readFileSync(lockFile(), 'utf8')).toBe(String(process.pid));
     release();
   });
 
   test('a lock released while we wait is taken', async () => {
     const owner = spawn('/bin/sleep', ['30'], { stdio: 'ignore' });
-    children.push(owner);
+    fx.children.push(owner);
     fs.writeFileSync(lockFile(), String(owner.pid));
     // lockContainer blocks this thread, so let a helper process remove the lock file.
     const remover = spawn('/bin/sh', ['-c', `sleep 0.2; rm -f '${lockFile()}'`], { stdio: 'ignore' });
-    children.push(remover);
-    const release = lockContainer(tmp, 5000);
+    fx.children.push(remover);
+    const release = lockContainer(fx.tmp, 5000);
     expect(fs.readFileSync(lockFile(), 'utf8')).toBe(String(process.pid));
     release();
   });
@@ -93,7 +76,7 @@ describe('lockContainer', () => {
     fs.writeFileSync(lockFile(), '');
     const old = new Date(Date.now() - 60_000);
     fs.utimesSync(lockFile(), old, old);
-    const release = lockContainer(tmp, 200);
+    const release = lockContainer(fx.tmp, 200);
     release();
   });
 });

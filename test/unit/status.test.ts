@@ -1,30 +1,13 @@
 /** liveStatus and proc-stat: the status comes from the live pid, its start time, the start socket and the freezer. */
-import { spawn, spawnSync, ChildProcess } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { liveStatus } from '../../src/container/status';
 import { isAlive, procStat } from '../../src/container/proc-stat';
 import { START_SOCKET, SavedState } from '../../src/container/state-file';
+import { useScratch } from './scratch';
 
-let tmp: string;
-let children: ChildProcess[];
-
-beforeEach(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-status-'));
-  children = [];
-});
-
-afterEach(async () => {
-  for (const c of children) {
-    if (c.exitCode === null && c.signalCode === null) {
-      const gone = new Promise((resolve) => c.once('exit', resolve));
-      c.kill('SIGKILL');
-      await gone;
-    }
-  }
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const fx = useScratch('skiff-status-');
 
 /** A pid that existed and is gone (spawned, exited and reaped). */
 function deadPid(): number {
@@ -39,7 +22,7 @@ function ownStartTime(): number {
 
 function state(extra: Partial<SavedState> = {}): SavedState {
   return {
-    ociVersion: '1.3.0', id: 'c1', pid: process.pid, pidStartTime: ownStartTime(), bundle: tmp, rootfs: tmp,
+    ociVersion: '1.3.0', id: 'c1', pid: process.pid, pidStartTime: ownStartTime(), bundle: fx.tmp, rootfs: fx.tmp,
     created: new Date().toISOString(), owner: 'root', phase: 'created', config: {}, ...extra,
   };
 }
@@ -66,10 +49,10 @@ describe('procStat', () => {
   });
 
   test('a command name with spaces and parentheses is skipped correctly', async () => {
-    const odd = path.join(tmp, 'a) b (c');
+    const odd = path.join(fx.tmp, 'a) b (c');
     fs.symlinkSync('/bin/sleep', odd);
     const child = spawn(odd, ['30'], { stdio: 'ignore' });
-    children.push(child);
+    fx.children.push(child);
     await waitFor(() => /\(a\) b \(c\)/.test(fs.readFileSync(`/proc/${child.pid}/stat`, 'latin1')));
     const st = procStat(child.pid!)!;
     expect(['R', 'S']).toContain(st.state);
@@ -89,7 +72,7 @@ describe('isAlive', () => {
   test('false for a zombie', async () => {
     // The shell's background child is never reaped by the `sleep` the shell becomes.
     const parent = spawn('/bin/sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    children.push(parent);
+    fx.children.push(parent);
     const zombie = await new Promise<number>((resolve) => parent.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
     await waitFor(() => procStat(zombie)?.state === 'Z');
     expect(isAlive(zombie, procStat(zombie)!.startTime)).toBe(false);
@@ -98,36 +81,36 @@ describe('isAlive', () => {
 
 describe('liveStatus', () => {
   test('a dead pid is stopped, whatever the saved phase', () => {
-    expect(liveStatus(tmp, state({ pid: deadPid(), phase: 'created' }))).toBe('stopped');
-    expect(liveStatus(tmp, state({ pid: deadPid(), phase: 'creating' }))).toBe('stopped');
+    expect(liveStatus(fx.tmp, state({ pid: deadPid(), phase: 'created' }))).toBe('stopped');
+    expect(liveStatus(fx.tmp, state({ pid: deadPid(), phase: 'creating' }))).toBe('stopped');
   });
 
   test('a live pid with another start time (a reused pid) is stopped', () => {
-    expect(liveStatus(tmp, state({ pidStartTime: ownStartTime() - 1 }))).toBe('stopped');
+    expect(liveStatus(fx.tmp, state({ pidStartTime: ownStartTime() - 1 }))).toBe('stopped');
   });
 
   test('phase creating is creating', () => {
-    fs.writeFileSync(path.join(tmp, START_SOCKET), '');
-    expect(liveStatus(tmp, state({ phase: 'creating' }))).toBe('creating');
+    fs.writeFileSync(path.join(fx.tmp, START_SOCKET), '');
+    expect(liveStatus(fx.tmp, state({ phase: 'creating' }))).toBe('creating');
   });
 
   test('created while the start socket exists, running after', () => {
-    fs.writeFileSync(path.join(tmp, START_SOCKET), '');
-    expect(liveStatus(tmp, state())).toBe('created');
-    fs.rmSync(path.join(tmp, START_SOCKET));
-    expect(liveStatus(tmp, state())).toBe('running');
+    fs.writeFileSync(path.join(fx.tmp, START_SOCKET), '');
+    expect(liveStatus(fx.tmp, state())).toBe('created');
+    fs.rmSync(path.join(fx.tmp, START_SOCKET));
+    expect(liveStatus(fx.tmp, state())).toBe('running');
   });
 
   test('paused when the freezer says FROZEN (v1) or 1 (v2)', () => {
-    const freezerState = path.join(tmp, 'freezer.state');
+    const freezerState = path.join(fx.tmp, 'freezer.state');
     const cgroup = { path: '/skiff/c1', dirs: {}, created: [], freezerState };
     fs.writeFileSync(freezerState, 'FROZEN\n');
-    expect(liveStatus(tmp, state({ cgroup }))).toBe('paused');
+    expect(liveStatus(fx.tmp, state({ cgroup }))).toBe('paused');
     fs.writeFileSync(freezerState, '1\n');
-    expect(liveStatus(tmp, state({ cgroup }))).toBe('paused');
+    expect(liveStatus(fx.tmp, state({ cgroup }))).toBe('paused');
     fs.writeFileSync(freezerState, 'THAWED\n');
-    expect(liveStatus(tmp, state({ cgroup }))).toBe('running');
+    expect(liveStatus(fx.tmp, state({ cgroup }))).toBe('running');
     fs.rmSync(freezerState);
-    expect(liveStatus(tmp, state({ cgroup }))).toBe('running');
+    expect(liveStatus(fx.tmp, state({ cgroup }))).toBe('running');
   });
 });
