@@ -15,8 +15,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -90,37 +90,48 @@ static void catch_signals(void (*handler)(int))
 	}
 }
 
+/* The start handshake goes through two FIFOs in the state directory, so `skiff start` needs only
+ * open/read/write (no socket code to load): it writes a byte to `go`, then reads `reply` until
+ * end-of-file. The container init holds both open read-write from here on: `go` therefore always
+ * has a reader while it waits (start's non-blocking open fails only once it is gone), and `reply`
+ * a writer, so start sees end-of-file exactly when the init execs (close-on-exec) or dies. */
+static int reply_fd = -1;
+
+static int make_fifo(int dir, const char *name)
+{
+	if (mkfifoat(dir, name, 0600) < 0)
+		return -1;
+	return openat(dir, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+}
+
 static void op_listen(struct record *r)
 {
-	if (r->argc < 2)
-		fail("plan: listen needs dir and name");
+	if (r->argc < 3)
+		fail("plan: listen needs dir, go and reply");
 	int dir = open(r->argv[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
 		fail_errno("open state directory %s", r->argv[0]);
-	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dir, r->argv[1]);
-	start_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (start_fd < 0 || bind(start_fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(start_fd, 4) < 0)
-		fail_errno("start socket in %s", r->argv[0]);
+	start_fd = make_fifo(dir, r->argv[1]);
+	reply_fd = start_fd < 0 ? -1 : make_fifo(dir, r->argv[2]);
+	if (reply_fd < 0)
+		fail_errno("start FIFOs in %s", r->argv[0]);
 	close(dir);
 }
 
 static void op_await_start(void)
 {
 	catch_signals(exit_on_signal);
-	int conn;
-	do
-		conn = accept4(start_fd, NULL, NULL, SOCK_CLOEXEC);
-	while (conn < 0 && errno == EINTR);
-	if (conn < 0)
-		fail_errno("accept start");
 	char byte;
-	if (read(conn, &byte, 1) != 1)
-		_exit(1);
+	ssize_t n;
+	do
+		n = read(start_fd, &byte, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		fail_errno("wait for start");
 	close(start_fd);
 	catch_signals(SIG_DFL);
-	/* From here `skiff start` hears our errors; it sees EOF when exec succeeds (close-on-exec). */
-	error_fd = conn;
+	/* From here `skiff start` hears our errors; it sees end-of-file when exec succeeds. */
+	error_fd = reply_fd;
 }
 
 static void dispatch(struct record *r);
@@ -298,8 +309,10 @@ static void run_shim(void)
 		} else fail("plan: unknown phase 1 operation %s", r->op);
 	}
 	close(sync_fd);
-	if (start_fd >= 0)
-		close(start_fd); /* C has its own copy */
+	if (start_fd >= 0) { /* C has its own copies */
+		close(start_fd);
+		close(reply_fd);
+	}
 	if (!stay)
 		_exit(0);
 	/* Foreground run: report the container's exit as ours; the caller handles signals. */

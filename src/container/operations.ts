@@ -1,30 +1,68 @@
 import * as fs from 'fs';
-import type * as Net from 'net';
 import * as path from 'path';
 import { liveStatus } from './status';
 import { lockContainer } from './lock';
-import { SavedState, START_SOCKET } from './state-file';
+import { SavedState, START_FIFO, START_REPLY_FIFO } from './state-file';
 import { cgroupPids } from '../cgroups/placement';
 import { destroyContainer, killEverything, waitFor } from './destroy';
 import { isAlive } from './proc-stat';
 
 type Warn = (msg: string) => void;
 
-/** Releases the container init to exec the user program; resolves once it has. */
-function releaseInit(dir: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const cwd = process.cwd();
-    process.chdir(dir); // a relative socket path dodges the 108-byte sun_path limit
-    const net = require('net') as typeof Net; // only start needs sockets: keep it off delete's path
-    const conn = net.connect(START_SOCKET);
-    process.chdir(cwd);
-    let reply = '';
-    conn.on('connect', () => conn.write('s'));
-    conn.on('data', (d) => (reply += d.toString('utf8')));
-    conn.on('error', (e) => reject(new Error(`cannot reach the container init: ${e.message}`)));
-    // Close-on-exec closes the connection when exec succeeds; anything written first is an error.
-    conn.on('close', () => (reply ? reject(new Error(decodeError(reply))) : resolve()));
-  });
+/**
+ * Waits a little without blocking the event loop: in `run`, the plan channel to skiff-init is
+ * still being closed by it, and the init reads the whole plan before it waits for start.
+ * The first 2 ms go in setImmediate turns (exec usually follows within them), then timers
+ * that lengthen with the wait (slow startContainer hooks), up to 10 ms.
+ */
+function nap(startedAt: number): Promise<void> {
+  const waited = Date.now() - startedAt;
+  if (waited < 2) return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => setTimeout(resolve, Math.min(waited / 4, 10)));
+}
+
+/**
+ * Releases the container init to exec the user program; returns once it has (native/main.c
+ * op_listen describes the FIFOs). The reply FIFO is read without blocking, because a blocking
+ * open or read could wait forever for an init that died; polling it costs a few wake-ups where
+ * loading socket code would cost milliseconds.
+ */
+async function releaseInit(dir: string): Promise<void> {
+  const { O_RDONLY, O_WRONLY, O_NONBLOCK } = fs.constants;
+  const reply = fs.openSync(path.join(dir, START_REPLY_FIFO), O_RDONLY | O_NONBLOCK);
+  try {
+    let go: number;
+    try {
+      go = fs.openSync(path.join(dir, START_FIFO), O_WRONLY | O_NONBLOCK);
+    } catch (e) {
+      // ENXIO: nobody holds the FIFO for reading, so the init is gone.
+      throw new Error(`cannot reach the container init: ${(e as Error).message}`);
+    }
+    try {
+      fs.writeSync(go, 's');
+    } finally {
+      fs.closeSync(go);
+    }
+    const buf = Buffer.alloc(4096);
+    let text = '';
+    const startedAt = Date.now();
+    for (;;) {
+      let n: number;
+      try {
+        n = fs.readSync(reply, buf, 0, buf.length, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+        await nap(startedAt);
+        continue;
+      }
+      if (n === 0) break; // the init exec'd (or died): its end closed
+      text += buf.toString('utf8', 0, n);
+    }
+    // Anything written before the end is an error.
+    if (text) throw new Error(decodeError(text));
+  } finally {
+    fs.closeSync(reply);
+  }
 }
 
 /** skiff-init writes `error` as a record: "5:error,1:1,N:<message>,". */
@@ -43,7 +81,8 @@ export async function startContainer(dir: string, state: SavedState, warn: Warn)
     try {
       await releaseInit(dir);
     } finally {
-      fs.rmSync(path.join(dir, START_SOCKET), { force: true });
+      fs.rmSync(path.join(dir, START_FIFO), { force: true });
+      fs.rmSync(path.join(dir, START_REPLY_FIFO), { force: true });
     }
     const poststart = state.config?.hooks?.poststart;
     if (poststart?.length) {

@@ -15,7 +15,7 @@ export interface SavedState {
   created: string;
   owner: string;
   annotations?: Record<string, string | undefined>;
-  /** How far create got; the live status is derived from this, the pid and the start socket. */
+  /** How far create got; the live status is derived from this, the pid and the start FIFO. */
   phase: 'creating' | 'created';
   /** The config as it was at create: later edits of config.json must not affect the container. */
   config: any;
@@ -25,7 +25,9 @@ export interface SavedState {
 }
 
 export const STATE_FILE = 'state.json';
-export const START_SOCKET = 'start.sock';
+/** The start handshake's FIFOs (native/main.c op_listen): `start` writes to the first, reads the second. */
+export const START_FIFO = 'start.fifo';
+export const START_REPLY_FIFO = 'start-reply.fifo';
 
 export function readState(dir: string): SavedState {
   return JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), 'utf8'));

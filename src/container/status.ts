@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { isAlive } from './proc-stat';
-import { SavedState, START_SOCKET } from './state-file';
+import { SavedState, START_FIFO } from './state-file';
 
 export type Status = 'creating' | 'created' | 'running' | 'stopped' | 'paused';
 
@@ -10,7 +10,7 @@ export function liveStatus(dir: string, s: SavedState): Status {
   if (!isAlive(s.pid, s.pidStartTime)) return 'stopped';
   if (s.phase === 'creating') return 'creating';
   if (isFrozen(s)) return 'paused';
-  if (fs.existsSync(path.join(dir, START_SOCKET))) return 'created';
+  if (fs.existsSync(path.join(dir, START_FIFO))) return 'created';
   return 'running';
 }
 

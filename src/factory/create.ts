@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseConfigFile } from '../spec/validate';
 import { claimContainerDir } from './state-root';
-import { SavedState, START_SOCKET, writeState } from '../container/state-file';
+import { SavedState, START_FIFO, START_REPLY_FIFO, writeState } from '../container/state-file';
 import { procStat } from '../container/proc-stat';
 import { lockContainer } from '../container/lock';
 import { namespacePlan } from '../container/namespaces';
@@ -94,11 +94,11 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     shim = new ShimChannel({ preserveFds });
     // skiff-init waits for its plan, so the container is in its cgroup before anything runs.
     joinCgroups(state.cgroup, shim.child.pid!);
-    // The start socket is made first, by the shim with the host's view and credentials: the
+    // The start FIFOs are made first, by the shim with the host's view and credentials: the
     // init may be in a user namespace whose root cannot write to the state directory.
     // A terminal goes to the console socket, or in a foreground run to skiff-init, which relays it.
     const consoleRecords = !terminal ? [] : opts.consoleSocket ? consoleSocketRecords(opts.consoleSocket) : [record('console_pair')];
-    const phase1 = [record('listen', dir, START_SOCKET), ...consoleRecords, ...listenerConnectRecords(linux.seccomp), ...deviceRecords, ...ns.records];
+    const phase1 = [record('listen', dir, START_FIFO, START_REPLY_FIFO), ...consoleRecords, ...listenerConnectRecords(linux.seccomp), ...deviceRecords, ...ns.records];
     if (opts.stay) phase1.push(record('stay', opts.stay.subreaper ? 1 : 0));
     phase1.push(record('end'));
     shim.send(phase1);

@@ -1,10 +1,10 @@
-/** liveStatus and proc-stat: the status comes from the live pid, its start time, the start socket and the freezer. */
+/** liveStatus and proc-stat: the status comes from the live pid, its start time, the start FIFO and the freezer. */
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { liveStatus } from '../../src/container/status';
 import { isAlive, procStat } from '../../src/container/proc-stat';
-import { START_SOCKET, SavedState } from '../../src/container/state-file';
+import { START_FIFO, SavedState } from '../../src/container/state-file';
 import { useScratch } from './scratch';
 
 const fx = useScratch('skiff-status-');
@@ -90,14 +90,14 @@ describe('liveStatus', () => {
   });
 
   test('phase creating is creating', () => {
-    fs.writeFileSync(path.join(fx.tmp, START_SOCKET), '');
+    fs.writeFileSync(path.join(fx.tmp, START_FIFO), '');
     expect(liveStatus(fx.tmp, state({ phase: 'creating' }))).toBe('creating');
   });
 
-  test('created while the start socket exists, running after', () => {
-    fs.writeFileSync(path.join(fx.tmp, START_SOCKET), '');
+  test('created while the start FIFO exists, running after', () => {
+    fs.writeFileSync(path.join(fx.tmp, START_FIFO), '');
     expect(liveStatus(fx.tmp, state())).toBe('created');
-    fs.rmSync(path.join(fx.tmp, START_SOCKET));
+    fs.rmSync(path.join(fx.tmp, START_FIFO));
     expect(liveStatus(fx.tmp, state())).toBe('running');
   });
 
