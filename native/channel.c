@@ -1,4 +1,4 @@
-/* Netstring records over the sync socket, with a small buffered reader. */
+/* Netstring records over the plan channel, with a small buffered reader. */
 #define _GNU_SOURCE
 #include "channel.h"
 

@@ -8,7 +8,7 @@ struct record {
 	char **argv;
 };
 
-/* Where `fail` reports: the sync socket, later the start connection. */
+/* Where `fail` reports: stderr, then the plan channel, later the start reply FIFO. */
 extern int error_fd;
 
 /* Reads one record; returns 0, or -1 at end of stream. Dies on a malformed record. */

@@ -20,7 +20,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int sync_fd = -1;
+/* The plan channel (see open_channel): records from skiff on sync_in, ours to skiff on sync_out. */
+static int sync_in = -1, sync_out = -1;
+/* Our spare ends of the two pipes, kept until skiff has opened its own (its first record). */
+static int spare_in = -1, spare_out = -1;
 static int start_fd = -1;
 
 static int is(struct record *r, const char *op) { return strcmp(r->op, op) == 0; }
@@ -143,12 +146,13 @@ static void await_start_then_run_rest(void)
 	struct record *rest = NULL;
 	size_t count = 0;
 	struct record r;
-	while (read_record(sync_fd, &r) == 0) {
+	while (read_record(sync_in, &r) == 0) {
 		rest = realloc(rest, (count + 1) * sizeof *rest);
 		rest[count++] = r;
 	}
-	close(sync_fd);
-	sync_fd = -1;
+	close(sync_in);
+	close(sync_out);
+	sync_in = sync_out = -1;
 	op_await_start();
 	for (size_t i = 0; i < count; i++)
 		dispatch(&rest[i]);
@@ -187,7 +191,7 @@ static void dispatch(struct record *r)
 			fail_errno("setdomainname");
 	} else if (is(r, "sync") && r->argc == 1) {
 		const char *args[] = {r->argv[0]};
-		send_record(sync_fd, "sync", 1, args);
+		send_record(sync_out, "sync", 1, args);
 	} else if (is(r, "abort")) fail("%s", r->argc ? r->argv[0] : "aborted");
 	else if (is(r, "hook")) op_hook(r);
 	else if (is(r, "console")) op_console(r);
@@ -198,7 +202,7 @@ static void dispatch(struct record *r)
 	else if (is(r, "seccomp_load")) op_seccomp_load(r);
 	else if (is(r, "ctty")) op_ctty(r);
 	else if (is(r, "check_exec")) op_check_exec(r);
-	else if (is(r, "ready")) send_record(sync_fd, "ready", 0, NULL);
+	else if (is(r, "ready")) send_record(sync_out, "ready", 0, NULL);
 	else if (is(r, "await_start")) await_start_then_run_rest();
 	else if (is(r, "rlimit")) op_rlimit(r);
 	else if (is(r, "setsid")) {
@@ -224,7 +228,7 @@ static void dispatch(struct record *r)
 static void run_container_init(void)
 {
 	struct record r;
-	while (read_record(sync_fd, &r) == 0) {
+	while (read_record(sync_in, &r) == 0) {
 		dispatch(&r);
 		free_record(&r);
 	}
@@ -238,8 +242,14 @@ static void run_shim(void)
 	size_t count = 0;
 	while (1) {
 		plan = realloc(plan, (count + 1) * sizeof *plan);
-		if (read_record(sync_fd, &plan[count]) < 0)
+		if (read_record(sync_in, &plan[count]) < 0)
 			_exit(1);
+		if (spare_in >= 0) {
+			/* skiff has both ends open now: from here its close is our end-of-file. */
+			close(spare_in);
+			close(spare_out);
+			spare_in = spare_out = -1;
+		}
 		if (is(&plan[count++], "end"))
 			break;
 	}
@@ -305,10 +315,11 @@ static void run_shim(void)
 			close(release[1]);
 			snprintf(path, sizeof path, "%d", child);
 			const char *args[] = {path};
-			send_record(sync_fd, "pid", 1, args);
+			send_record(sync_out, "pid", 1, args);
 		} else fail("plan: unknown phase 1 operation %s", r->op);
 	}
-	close(sync_fd);
+	close(sync_in);
+	close(sync_out);
 	if (start_fd >= 0) { /* C has its own copies */
 		close(start_fd);
 		close(reply_fd);
@@ -333,6 +344,41 @@ static void run_shim(void)
 	_exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
 }
 
+/* Moves fd to exactly `target` (close-on-exec), replacing whatever was there in one step. */
+static void place_fd(int fd, int target)
+{
+	if (dup3(fd, target, O_CLOEXEC) < 0)
+		fail_errno("place channel fd %d", target);
+	close(fd);
+}
+
+/* The plan channel is two pipes made here, at fds `base` (skiff -> us) and `base`+1 (us -> skiff);
+ * skiff opens them through /proc/<our pid>/fd, so it needs no pipe of its own from its runtime
+ * (under bun, a piped stdio costs skiff ~10 ms). skiff left both numbers closed at spawn and waits
+ * until base+1 is a pipe: /dev/null holds both places until the pipes replace it, so what skiff
+ * sees there is never a half-made channel. */
+static void open_channel(int base)
+{
+	/* Above both places, so that dup3 never gets the same fd twice. */
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int held = devnull < 0 ? -1 : fcntl(devnull, F_DUPFD_CLOEXEC, base + 2);
+	if (held < 0)
+		fail_errno("open /dev/null");
+	close(devnull);
+	int to_us[2], to_skiff[2];
+	if (dup3(held, base, O_CLOEXEC) < 0 || dup3(held, base + 1, O_CLOEXEC) < 0)
+		fail_errno("reserve channel fds");
+	close(held);
+	if (pipe2(to_us, O_CLOEXEC) < 0 || pipe2(to_skiff, O_CLOEXEC) < 0)
+		fail_errno("channel pipes");
+	place_fd(to_us[0], base);
+	place_fd(to_skiff[1], base + 1);
+	sync_in = base;
+	sync_out = base + 1;
+	spare_in = to_us[1];
+	spare_out = to_skiff[0];
+}
+
 int main(int argc, char **argv, char **envp)
 {
 	(void)argc;
@@ -341,9 +387,10 @@ int main(int argc, char **argv, char **envp)
 		dprintf(2, "skiff-init is started by skiff, not by hand\n");
 		return 1;
 	}
-	sync_fd = atoi(fd);
-	error_fd = sync_fd;
+	error_fd = 2; /* until the channel exists */
 	run_from_sealed_copy(argv, envp);
+	open_channel(atoi(fd));
+	error_fd = sync_out;
 	reset_signals();
 	run_shim();
 	return 0;

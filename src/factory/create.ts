@@ -101,7 +101,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     const phase1 = [record('listen', dir, START_FIFO, START_REPLY_FIFO), ...consoleRecords, ...listenerConnectRecords(linux.seccomp), ...deviceRecords, ...ns.records];
     if (opts.stay) phase1.push(record('stay', opts.stay.subreaper ? 1 : 0));
     phase1.push(record('end'));
-    shim.send(phase1);
+    await shim.send(phase1);
     const pidRecord = await expect(shim, 'pid');
     state.pid = Number(pidRecord.args[0]);
     applyLateResources(state.cgroup, linux.resources);
@@ -123,7 +123,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     state.phase = 'created';
     writeState(dir, state);
     if (opts.pidFile) writePidFile(opts.pidFile, state.pid);
-    shim.endInput();
+    await shim.endInput();
     unlock();
     return { dir, state, shim };
   } catch (e) {
@@ -187,7 +187,7 @@ async function drive(shim: ShimChannel, plan: PlanRecord[], onSync: (name: strin
   while (start < plan.length) {
     let end = plan.findIndex((r, i) => i >= start && r.op === 'sync');
     end = end < 0 ? plan.length : end + 1;
-    shim.send(plan.slice(start, end));
+    await shim.send(plan.slice(start, end));
     start = end;
     const r = await shim.next();
     if (r?.op === 'error') throw new Error(translateInitError(r.args[0]));
@@ -195,7 +195,7 @@ async function drive(shim: ShimChannel, plan: PlanRecord[], onSync: (name: strin
       try {
         await onSync(r.args[0]);
       } catch (e: any) {
-        shim.send([record('abort', e.message)]);
+        await shim.send([record('abort', e.message)]);
         throw e;
       }
       continue;

@@ -57,7 +57,7 @@ export async function execProcess(dir: string, state: SavedState, proc: any, opt
     const phase1 = [record('nodump'), ...consoleRecords, ...listenerConnectRecords(seccomp), ...ns.records];
     if (!opts.detach) phase1.push(record('stay', 0));
     phase1.push(record('end'));
-    shim.send(phase1);
+    await shim.send(phase1);
     const first = await shim.next();
     if (first?.op === 'error') throw new Error(first.args[0]);
     if (first?.op !== 'pid') throw new Error('skiff-init ended before the process started');
@@ -69,8 +69,8 @@ export async function execProcess(dir: string, state: SavedState, proc: any, opt
     });
     const size = proc.consoleSize ?? {};
     const terminalRecords = proc.terminal ? [record('console', size.height ?? 0, size.width ?? 0, 0), record('setsid'), record('ctty')] : [];
-    shim.send([...terminalRecords, ...plan]);
-    shim.endInput();
+    await shim.send([...terminalRecords, ...plan]);
+    await shim.endInput();
     // The channel is close-on-exec: end of file means exec succeeded; a record is an error.
     const outcome = await shim.next();
     if (outcome?.op === 'error') throw new Error(outcome.args[0]);
