@@ -20,8 +20,7 @@ export interface ShimExit {
  * The channel is a pair of pipes that skiff-init makes at fds `base` and `base`+1 (native/main.c
  * open_channel); we open them through /proc/<pid>/fd, writing to the first and reading the second.
  * A piped stdio from child_process would do the same, but under bun it loads the socket and stream
- * machinery, which costs about 10 ms per create or exec. Reads run on the thread pool (fs.read),
- * so the event loop still hears the child's exit.
+ * machinery, which costs about 10 ms per create or exec.
  */
 export class ShimChannel {
   readonly child: ChildProcess;
@@ -33,7 +32,7 @@ export class ShimChannel {
   private exitSeen = false;
   private closed = false;
   private readonly queue: PlanRecord[] = [];
-  private waiting: ((r: PlanRecord | null) => void) | null = null;
+  private readonly decoder = new RecordDecoder();
   private ended = false;
 
   constructor(opts: ShimOptions) {
@@ -80,22 +79,24 @@ export class ShimChannel {
       // skiff-init died meanwhile
       return this.finish();
     }
-    this.readLoop();
   }
 
-  private readLoop(): void {
-    const decoder = new RecordDecoder();
+  /**
+   * Reads until a record is complete or skiff-init's side is closed. Blocking is safe: we read
+   * only when a reply is due, and every writer is a skiff-init process, whose death ends the read.
+   */
+  private readRecord(): void {
     const buf = Buffer.alloc(65536);
-    const fd = this.output;
-    const more = (): void => {
-      fs.read(fd, buf, 0, buf.length, null, (err, n) => {
-        if (this.closed) return;
-        if (err || n === 0) return this.finish();
-        for (const r of decoder.push(Buffer.from(buf.subarray(0, n)))) this.deliver(r);
-        more();
-      });
-    };
-    more();
+    while (!this.ended && this.queue.length === 0) {
+      let n = 0;
+      try {
+        n = fs.readSync(this.output, buf, 0, buf.length, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EINTR' || (e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      }
+      if (n <= 0) return this.finish();
+      for (const r of this.decoder.push(Buffer.from(buf.subarray(0, n)))) this.deliver(r);
+    }
   }
 
   /** Sends records; resolves once they are written (the channel may still be opening). */
@@ -111,11 +112,10 @@ export class ShimChannel {
   }
 
   /** The next record from skiff-init, or null once it closed the channel. */
-  next(): Promise<PlanRecord | null> {
-    const r = this.queue.shift();
-    if (r) return Promise.resolve(r);
-    if (this.ended) return Promise.resolve(null);
-    return new Promise((resolve) => (this.waiting = resolve));
+  async next(): Promise<PlanRecord | null> {
+    await this.opened;
+    if (this.queue.length === 0 && !this.ended && this.output >= 0) this.readRecord();
+    return this.queue.shift() ?? null;
   }
 
   /** Closes our writing end: skiff-init reads the rest and sees the end of the plan. */
@@ -128,9 +128,8 @@ export class ShimChannel {
   close(): void {
     this.closed = true;
     if (this.input >= 0) fs.closeSync(this.input);
-    // A read may still be waiting on the thread pool: the fd stays open until it returns, so
-    // its number cannot be reused under it. It ends when skiff-init's end closes, or with us.
-    this.input = -1;
+    if (this.output >= 0) fs.closeSync(this.output);
+    this.input = this.output = -1;
     this.child.unref();
   }
 
@@ -142,19 +141,10 @@ export class ShimChannel {
       else log.warn(message);
       return;
     }
-    if (this.waiting) {
-      const w = this.waiting;
-      this.waiting = null;
-      w(r);
-    } else this.queue.push(r);
+    this.queue.push(r);
   }
 
   private finish(): void {
     this.ended = true;
-    if (this.waiting) {
-      const w = this.waiting;
-      this.waiting = null;
-      w(null);
-    }
   }
 }
