@@ -12,6 +12,8 @@ export interface CgroupPlacement {
   created: string[];
   /** The file that says whether the container is frozen (v1 freezer.state or v2 cgroup.freeze). */
   freezerState?: string;
+  /** With --systemd-cgroup: the transient scope that holds the container (stopped by delete). */
+  systemdUnit?: string;
 }
 
 /** Where containers without an absolute cgroupsPath go, in every hierarchy. */

@@ -14,7 +14,7 @@ import type { Features } from '../spec/types';
 export const SUPPORT = {
   cgroupV1: true,
   cgroupV2: true,
-  systemd: false,
+  systemd: true,
   systemdUser: false,
   rdma: false,
   seccomp: true,

@@ -53,6 +53,10 @@ export function killEverything(state: SavedState): void {
  */
 export async function destroyContainer(dir: string, state: SavedState, opts: DestroyOptions): Promise<void> {
   killEverything(state);
+  if (state.cgroup?.systemdUnit) {
+    const { stopScope } = await import('../cgroups/systemd/scope');
+    await stopScope(state.cgroup.systemdUnit).catch((e) => opts.warn((e as Error).message));
+  }
   if (state.cgroup) removeCgroups(state.cgroup);
   if (sharesHostMountNamespace(state.config)) unmountUnder(state.rootfs, state.hostMountsBefore ?? []);
   fs.rmSync(dir, { recursive: true, force: true });

@@ -14,6 +14,7 @@ import { runHooks } from '../container/hooks';
 import { destroyContainer } from '../container/destroy';
 import { cgroupPathFor, createCgroups, joinCgroups } from '../cgroups/placement';
 import { hostHierarchies } from '../cgroups/layout';
+import { systemdUnitFor } from '../cgroups/systemd/unit';
 import { applyLateResources, applyResources } from '../cgroups/resources';
 import { ownBoundingSet } from '../process/capabilities';
 import { ShimChannel } from '../shim/channel';
@@ -30,7 +31,7 @@ export interface CreateOptions {
   noPivot: boolean;
   noNewKeyring?: boolean;
   consoleSocket?: string;
-  /** --systemd-cgroup: cgroups through systemd (only the error for a host without it, so far). */
+  /** --systemd-cgroup: the container is a transient systemd scope (cgroupsPath slice:prefix:name). */
   systemdCgroup?: boolean;
   preserveFds: number;
   /** Foreground run: skiff-init stays as the init's parent and exits with its status. */
@@ -59,8 +60,8 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
   checkTerminal(terminal, opts);
   checkLsm(config, opts.warn);
   checkUnsupported(config);
-  if (opts.systemdCgroup) checkSystemdCgroup();
   const linux = config.linux ?? {};
+  const unit = opts.systemdCgroup ? systemdUnitFor(linux.cgroupsPath, opts.id) : undefined;
   const ns = namespacePlan(linux.namespaces ?? [], linux.uidMappings, linux.gidMappings, linux.timeOffsets);
   checkSysctls(linux.sysctl, ns);
 
@@ -84,16 +85,32 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
   try {
     writeState(dir, state);
     const hierarchies = hostHierarchies();
-    state.cgroup = createCgroups(cgroupPathFor(linux.cgroupsPath, opts.id), hierarchies);
-    const { deviceProgram } = applyResources(state.cgroup, linux.resources, linux.devices, opts.warn);
+    let applied;
+    if (!unit) {
+      state.cgroup = createCgroups(cgroupPathFor(linux.cgroupsPath, opts.id), hierarchies);
+      applied = applyResources(state.cgroup, linux.resources, linux.devices, opts.warn);
+    } else {
+      // Recorded before the scope exists, so that a failure from here on stops it.
+      state.cgroup = { path: unit.cgroupPath, dirs: {}, created: [], systemdUnit: unit.name };
+    }
     writeState(dir, state);
-    // Without a v1 devices controller the rules are an eBPF program; only skiff-init can attach it.
-    const deviceRecords = deviceProgram && state.cgroup.dirs.unified
-      ? [record('bpf_devices', state.cgroup.dirs.unified, deviceProgram.toString('hex'))] : [];
 
     shim = new ShimChannel({ preserveFds });
+    if (unit) {
+      // Directories and limits come after the scope: starting it prunes the cgroups of the
+      // controllers systemd does not manage for it, and writes systemd's own defaults.
+      const { startScope } = await import('../cgroups/systemd/scope');
+      await startScope(unit, shim.child.pid!, opts.id, linux.resources, hierarchies);
+      state.cgroup = { ...createCgroups(unit.cgroupPath, hierarchies), systemdUnit: unit.name };
+      applied = applyResources(state.cgroup, linux.resources, linux.devices, opts.warn);
+      writeState(dir, state);
+    }
     // skiff-init waits for its plan, so the container is in its cgroup before anything runs.
     joinCgroups(state.cgroup, shim.child.pid!);
+    // Without a v1 devices controller the rules are an eBPF program; only skiff-init can attach it.
+    const deviceProgram = applied?.deviceProgram;
+    const deviceRecords = deviceProgram && state.cgroup.dirs.unified
+      ? [record('bpf_devices', state.cgroup.dirs.unified, deviceProgram.toString('hex'))] : [];
     // The start FIFOs are made first, by the shim with the host's view and credentials: the
     // init may be in a user namespace whose root cannot write to the state directory.
     // A terminal goes to the console socket, or in a foreground run to skiff-init, which relays it.
@@ -156,13 +173,6 @@ function checkLsm(config: any, warn: (msg: string) => void): void {
   }
   if (config.process?.selinuxLabel || config.linux?.mountLabel)
     warn('SELinux labels are ignored: SELinux is not supported by skiff');
-}
-
-/** The systemd cgroup driver needs systemd as the host's init; a transient-unit driver is not written yet. */
-function checkSystemdCgroup(): void {
-  if (!fs.existsSync('/run/systemd/system'))
-    throw new Error('--systemd-cgroup: systemd is not running on this host (no /run/systemd/system); use cgroupfs paths');
-  throw new Error('--systemd-cgroup: the systemd cgroup driver is not supported by skiff yet');
 }
 
 function isHookFailure(e: unknown): boolean {
