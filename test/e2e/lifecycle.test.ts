@@ -22,7 +22,6 @@ import {
   RuntimeUnderTest,
   Bundle,
   createAndStartAsSubreaper,
-  processesMentioning,
 } from '../helpers';
 
 const e2e = useE2E();
@@ -262,24 +261,20 @@ describe('create, start, kill, delete', () => {
     const hookDir = scratchDir('slowhook');
     const hook = path.join(hookDir, 'hook.sh');
     // The hook signals that create is under way, then blocks it.
-    fs.writeFileSync(hook, `#!/bin/sh\ntouch ${hookDir}/reached\nexec sleep 1000\n`, { mode: 0o755 });
+    fs.writeFileSync(hook, `#!/bin/sh\necho $$ > ${hookDir}/pid\ntouch ${hookDir}/reached\nexec sleep 1000\n`, { mode: 0o755 });
     const bundle = makeBundle({ args: SLEEPER, configure: (c) => (c.hooks = { createRuntime: [{ path: hook }] }) });
     rt.track(id, bundle);
     const spawned = rt.spawnRuntime(['create', '--bundle', bundle.path, id], { resolveOnExit: true });
     expect(waitForFile(path.join(hookDir, 'reached'))).toBe(true);
+    // The hook (now `sleep 1000`, mentioning nothing of ours) is killed even if the test fails.
+    const hookPid = Number(fs.readFileSync(path.join(hookDir, 'pid'), 'utf8'));
+    e2e.cleanup.trackProcess(hookPid);
     const during = rt.tryState(id);
     if (during) expect(during.status).toBe('creating');
     spawned.child.kill('SIGKILL');
     await spawned.done;
     // The hook outlived the runtime that started it; a container manager would kill it too.
-    for (const line of processesMentioning([hookDir])) {
-      const pid = Number(/^process (\d+)/.exec(line)![1]);
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
+    process.kill(hookPid, 'SIGKILL');
     ok(rt.delete(id, { force: true }));
     expect(rt.tryState(id)).toBeUndefined();
     expect(tracesOfContainer({ root: rt.root, id, bundle: bundle.path })).toEqual([]);

@@ -67,7 +67,7 @@ export function cgroupsMentioning(needles: string[], maxDepth = 8): string[] {
 }
 
 /**
- * Live processes tied to one of the needles: by command line, by cgroup, or
+ * Live processes tied to one of the needles: by command line, cgroup, working directory, or
  * (for processes in another mount namespace, i.e. containers) by a mount whose
  * source path names it. The test process and its ancestors never count.
  */
@@ -84,6 +84,8 @@ export function processesMentioning(needles: string[]): string[] {
     const reasons: string[] = [];
     if (needles.some((n) => cmdline.some((a) => a.includes(n)))) reasons.push('command line');
     if (needles.some((n) => readOrEmpty(`/proc/${pid}/cgroup`).includes(n))) reasons.push('cgroup');
+    // A hook or helper that exec'd something plain still works in a test's directory.
+    if (needles.some((n) => linkOrEmpty(`/proc/${pid}/cwd`).includes(n))) reasons.push('working directory');
     const mntNs = linkOrEmpty(`/proc/${pid}/ns/mnt`);
     if (mntNs && mntNs !== ownMntNs && needles.some((n) => readOrEmpty(`/proc/${pid}/mountinfo`).includes(n))) reasons.push('mounts');
     if (reasons.length > 0) found.push(`process ${pid} [${state}, parent ${parentPid(pid)}] ${JSON.stringify(cmdline.join(' '))} (${reasons.join(', ')})`);
