@@ -345,38 +345,52 @@ static void run_shim(void)
 }
 
 /* Moves fd to exactly `target` (close-on-exec), replacing whatever was there in one step. */
+/* Moves fd to exactly `target`, replacing whatever was there in one step. Not close-on-exec yet:
+ * the channel outlives the re-execution from the sealed copy (adopt_channel marks it). */
 static void place_fd(int fd, int target)
 {
-	if (dup3(fd, target, O_CLOEXEC) < 0)
+	if (dup3(fd, target, 0) < 0)
 		fail_errno("place channel fd %d", target);
 	close(fd);
 }
 
-/* The plan channel is two pipes made here, at fds `base` (skiff -> us) and `base`+1 (us -> skiff);
- * skiff opens them through /proc/<our pid>/fd, so it needs no pipe of its own from its runtime
- * (under bun, a piped stdio costs skiff ~10 ms). skiff left both numbers closed at spawn and waits
- * until base+1 is a pipe: /dev/null holds both places until the pipes replace it, so what skiff
- * sees there is never a half-made channel. */
+/* The plan channel is two pipes made here: fd `base` (skiff -> us) and `base`+1 (us -> skiff), with
+ * our spare ends at base+2 and base+3. skiff opens base and base+1 through /proc/<our pid>/fd, so it
+ * needs no pipe of its own from its runtime (under bun, a piped stdio costs skiff ~10 ms). skiff
+ * left these numbers closed at spawn and waits until base+1 is a pipe: /dev/null holds every place
+ * until the pipes replace it, and base+1 is filled last, so skiff never sees half a channel.
+ * It is made before the re-execution from the sealed copy, which skiff's first records overlap. */
 static void open_channel(int base)
 {
-	/* Above both places, so that dup3 never gets the same fd twice. */
+	/* Above all four places, so that dup3 never gets the same fd twice. */
 	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	int held = devnull < 0 ? -1 : fcntl(devnull, F_DUPFD_CLOEXEC, base + 2);
+	int held = devnull < 0 ? -1 : fcntl(devnull, F_DUPFD_CLOEXEC, base + 4);
 	if (held < 0)
 		fail_errno("open /dev/null");
 	close(devnull);
-	int to_us[2], to_skiff[2];
-	if (dup3(held, base, O_CLOEXEC) < 0 || dup3(held, base + 1, O_CLOEXEC) < 0)
-		fail_errno("reserve channel fds");
+	for (int fd = base; fd < base + 4; fd++)
+		if (dup3(held, fd, O_CLOEXEC) < 0)
+			fail_errno("reserve channel fds");
 	close(held);
+	int to_us[2], to_skiff[2];
 	if (pipe2(to_us, O_CLOEXEC) < 0 || pipe2(to_skiff, O_CLOEXEC) < 0)
 		fail_errno("channel pipes");
+	place_fd(to_us[1], base + 2);
+	place_fd(to_skiff[0], base + 3);
 	place_fd(to_us[0], base);
 	place_fd(to_skiff[1], base + 1);
+}
+
+/* In the sealed copy: the channel made before the re-execution, now close-on-exec. */
+static void adopt_channel(int base)
+{
+	for (int fd = base; fd < base + 4; fd++)
+		if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+			fail_errno("channel fd %d", fd);
 	sync_in = base;
 	sync_out = base + 1;
-	spare_in = to_us[1];
-	spare_out = to_skiff[0];
+	spare_in = base + 2;
+	spare_out = base + 3;
 }
 
 int main(int argc, char **argv, char **envp)
@@ -388,8 +402,11 @@ int main(int argc, char **argv, char **envp)
 		return 1;
 	}
 	error_fd = 2; /* until the channel exists */
+	int base = atoi(fd);
+	if (fcntl(base + 1, F_GETFD) < 0)
+		open_channel(base); /* the first run; the sealed copy finds it made */
 	run_from_sealed_copy(argv, envp);
-	open_channel(atoi(fd));
+	adopt_channel(base);
 	error_fd = sync_out;
 	reset_signals();
 	run_shim();

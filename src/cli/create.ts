@@ -1,6 +1,6 @@
 /** `skiff create ID`: a container in the `created` state, its process waiting for `start`. */
 import type { GlobalOptions } from './context';
-import type { CreateOptions } from '../factory/create';
+import { createContainer, CreateOptions } from '../factory/create';
 import { log } from '../log';
 
 /** create's flags (shared with run) as the factory's options. */
@@ -20,7 +20,6 @@ export function createOptions(g: GlobalOptions, id: string, opts: Record<string,
 }
 
 export async function run(g: GlobalOptions, [id]: string[], opts: Record<string, any>): Promise<number> {
-  const { createContainer } = await import('../factory/create');
   const created = await createContainer(createOptions(g, id, opts));
   // skiff-init's first process has exited; the init now belongs to the caller's subreaper.
   created.shim.close();

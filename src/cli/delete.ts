@@ -1,7 +1,7 @@
 /** `skiff delete [-f] ID`: removes a stopped container (any container with --force). */
 import type { GlobalOptions } from './context';
 import { loadContainer } from '../factory/load';
-import { deleteContainer } from '../container/operations';
+import { deleteContainer } from '../container/delete';
 import { log } from '../log';
 
 export async function run(g: GlobalOptions, [id]: string[], opts: Record<string, any>): Promise<number> {

@@ -7,6 +7,7 @@ import type { GlobalOptions } from './context';
 import { loadContainer } from '../factory/load';
 import { RuntimeError } from './errors';
 import { log } from '../log';
+import { execProcess } from '../process/exec-process';
 
 function processFromFlags(base: any, command: string[], opts: Record<string, any>): any {
   if (command.length === 0) throw new RuntimeError('exec needs a command (or --process)');
@@ -47,7 +48,6 @@ export async function run(g: GlobalOptions, [id, ...command]: string[], opts: Re
     proc = processFromFlags(state.config.process, command, opts);
   }
   if (proc.apparmorProfile) throw new RuntimeError('apparmor: config provided but apparmor not supported');
-  const { execProcess } = await import('../process/exec-process');
   return execProcess(dir, state, proc, {
     detach: Boolean(opts.detach),
     consoleSocket: opts.consoleSocket,

@@ -1,7 +1,7 @@
 /** `skiff kill ID [SIGNAL]`: signals the container's init, or with --all every process in it. */
 import type { GlobalOptions } from './context';
 import { loadContainer } from '../factory/load';
-import { killContainer } from '../container/operations';
+import { killContainer } from '../container/kill';
 import { parseSignal } from '../process/signals';
 
 export async function run(g: GlobalOptions, [id, signal]: string[], opts: Record<string, any>): Promise<number> {

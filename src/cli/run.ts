@@ -7,10 +7,11 @@ import type { GlobalOptions } from './context';
 import { createOptions } from './create';
 import { forwardSignals, exitStatus } from '../process/forward-signals';
 import { log } from '../log';
+import { createContainer } from '../factory/create';
+import { startContainer } from '../container/start';
+import { deleteContainer } from '../container/delete';
 
 export async function run(g: GlobalOptions, [id]: string[], opts: Record<string, any>): Promise<number> {
-  const { createContainer } = await import('../factory/create');
-  const { startContainer, deleteContainer } = await import('../container/operations');
   const warn = (msg: string) => log.warn(msg);
   const detach = Boolean(opts.detach);
   const created = await createContainer({

@@ -39,8 +39,8 @@ export class ShimChannel {
     this.base = 3 + opts.preserveFds;
     const stdio: StdioOptions = ['inherit', 'inherit', 'inherit'];
     for (let fd = 3; fd < this.base; fd++) stdio.push(fd);
-    // The channel's two numbers start closed in the child, whatever we inherited there.
-    stdio.push('ignore', 'ignore');
+    // The channel's four numbers start closed in the child, whatever we inherited there.
+    stdio.push('ignore', 'ignore', 'ignore', 'ignore');
     this.child = spawn(shimPath(), [], {
       stdio,
       env: { _SKIFF_SYNC_FD: String(this.base) },

@@ -1,11 +1,10 @@
+/** The start operation: release a created container's init to exec the user program. */
 import * as fs from 'fs';
 import * as path from 'path';
 import { liveStatus } from './status';
 import { lockContainer } from './lock';
 import { SavedState, START_FIFO, START_REPLY_FIFO } from './state-file';
-import { cgroupPids } from '../cgroups/placement';
-import { destroyContainer, killEverything, waitFor } from './destroy';
-import { isAlive } from './proc-stat';
+import { destroyContainer } from './destroy';
 
 type Warn = (msg: string) => void;
 
@@ -99,36 +98,4 @@ export async function startContainer(dir: string, state: SavedState, warn: Warn)
   } finally {
     unlock();
   }
-}
-
-export function killContainer(dir: string, state: SavedState, signal: number, all: boolean): void {
-  const status = liveStatus(dir, state);
-  if (status !== 'created' && status !== 'running' && status !== 'paused') throw new Error('container not running');
-  if (all && state.cgroup) {
-    for (const pid of cgroupPids(state.cgroup)) {
-      try {
-        process.kill(pid, signal);
-      } catch {
-        // exited meanwhile
-      }
-    }
-    return;
-  }
-  process.kill(state.pid, signal);
-}
-
-export async function deleteContainer(dir: string, state: SavedState, force: boolean, warn: Warn): Promise<void> {
-  const unlock = lockContainer(dir);
-  let status = liveStatus(dir, state);
-  if (status !== 'stopped') {
-    if (!force) {
-      unlock();
-      throw new Error(`cannot delete container ${state.id} that is not stopped: ${status}`);
-    }
-    killEverything(state);
-    waitFor(() => !isAlive(state.pid, state.pidStartTime), 10000);
-    status = liveStatus(dir, state);
-  }
-  // destroy removes the directory, lock included.
-  await destroyContainer(dir, state, { runPoststop: true, warn });
 }
