@@ -30,6 +30,7 @@ export class ShimChannel {
   private output = -1;
   private opened: Promise<void>;
   private exitSeen = false;
+  private sentAny = false;
   private closed = false;
   private readonly queue: PlanRecord[] = [];
   private readonly decoder = new RecordDecoder();
@@ -104,6 +105,7 @@ export class ShimChannel {
     await this.opened;
     if (this.input < 0) return;
     const data = encodeRecords(records);
+    this.sentAny = true;
     try {
       for (let off = 0; off < data.length; ) off += fs.writeSync(this.input, data, off);
     } catch {
@@ -126,6 +128,9 @@ export class ShimChannel {
   }
 
   close(): void {
+    // Until its first record, skiff-init holds the other end of its input itself (so that our
+    // open cannot block): it would wait for a plan forever.
+    if (!this.sentAny && !this.exitSeen) this.child.kill('SIGKILL');
     this.closed = true;
     if (this.input >= 0) fs.closeSync(this.input);
     if (this.output >= 0) fs.closeSync(this.output);
