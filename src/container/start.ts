@@ -4,7 +4,6 @@ import * as path from 'path';
 import { liveStatus } from './status';
 import { lockContainer } from './lock';
 import { SavedState, START_FIFO, START_REPLY_FIFO } from './state-file';
-import { destroyContainer } from './destroy';
 
 type Warn = (msg: string) => void;
 
@@ -91,6 +90,7 @@ export async function startContainer(dir: string, state: SavedState, warn: Warn)
         await runHooks('poststart', poststart, hookState);
       } catch (e) {
         // runtime-spec 1.3.0: a failing poststart hook stops the container and destroys it (step 12).
+        const { destroyContainer } = await import('./destroy');
         await destroyContainer(dir, state, { runPoststop: true, warn });
         throw e;
       }
