@@ -1,10 +1,13 @@
 import * as os from 'os';
 
-/** Parses a signal as runc does: a number, or a name with or without SIG (e.g. KILL, SIGKILL, 9). */
+/**
+ * Parses a signal as runc does: a number, or a name with or without SIG (e.g. KILL, SIGKILL, 9).
+ * 0 is kill(2)'s existence probe: runc accepts it, and callers use it to ask whether the init lives.
+ */
 export function parseSignal(raw: string): number {
   if (/^\d+$/.test(raw)) {
     const n = Number(raw);
-    if (n >= 1 && n <= 64) return n;
+    if (n >= 0 && n <= 64) return n;
   } else {
     const name = raw.toUpperCase().startsWith('SIG') ? raw.toUpperCase() : `SIG${raw.toUpperCase()}`;
     const n = (os.constants.signals as Record<string, number>)[name];

@@ -229,6 +229,16 @@ describe('create, start, kill, delete', () => {
     }
   });
 
+  it('kill with signal 0 only asks whether the init lives, as runc: yes while running, an error once stopped', () => {
+    const rt = e2e.runtime();
+    const c = running(rt, 'kill0');
+    ok(rt.kill(c.id, '0'));
+    expect(rt.state(c.id).status).toBe('running');
+    ok(rt.kill(c.id, 'KILL'));
+    rt.waitForStatus(c.id, 'stopped');
+    expect(rt.kill(c.id, '0').code).not.toBe(0);
+  });
+
   it('kill --all signals every process of the container', () => {
     const rt = e2e.runtime();
     const c = running(rt, 'killall', ['sh', '-c', 'sleep 1000 & sleep 1000 & wait']);

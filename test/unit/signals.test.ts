@@ -10,7 +10,7 @@ describe('parseSignal', () => {
     expect(parseSignal(name)).toBe(n);
   });
 
-  test.each([['1', 1], ['9', 9], ['15', 15], ['009', 9], ['34', 34], ['64', 64]])('number %s is %d', (raw, n) => {
+  test.each([['0', 0], ['1', 1], ['9', 9], ['15', 15], ['009', 9], ['34', 34], ['64', 64]])('number %s is %d', (raw, n) => {
     expect(parseSignal(raw)).toBe(n);
   });
 
@@ -21,7 +21,7 @@ describe('parseSignal', () => {
     expect(parseSignal(name)).toBe(n);
   });
 
-  test.each(['', '0', '65', '100', '-9', '9x', 'FOO', 'SIG', 'SIGFOO', 'KILL ', ' 9', '+9', '1.5', 'RTMIN+', 'RTMIN-1', 'RTMAX+1', 'SIGSIGKILL'])(
+  test.each(['', '65', '100', '-9', '9x', 'FOO', 'SIG', 'SIGFOO', 'KILL ', ' 9', '+9', '1.5', 'RTMIN+', 'RTMIN-1', 'RTMAX+1', 'SIGSIGKILL'])(
     'bad input %j is an error naming it',
     (raw) => {
       expect(() => parseSignal(raw)).toThrow(`unknown signal "${raw}"`);
