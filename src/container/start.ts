@@ -4,20 +4,9 @@ import * as path from 'path';
 import { liveStatus } from './status';
 import { lockContainer } from './lock';
 import { SavedState, START_FIFO, START_REPLY_FIFO } from './state-file';
+import { pollPause } from '../shim/poll-pause';
 
 type Warn = (msg: string) => void;
-
-/**
- * Waits a little without blocking the event loop: in `run`, the plan channel to skiff-init is
- * still being closed by it, and the init reads the whole plan before it waits for start.
- * The first 2 ms go in setImmediate turns (exec usually follows within them), then timers
- * that lengthen with the wait (slow startContainer hooks), up to 10 ms.
- */
-function nap(startedAt: number): Promise<void> {
-  const waited = Date.now() - startedAt;
-  if (waited < 2) return new Promise((resolve) => setImmediate(resolve));
-  return new Promise((resolve) => setTimeout(resolve, Math.min(waited / 4, 10)));
-}
 
 /**
  * Releases the container init to exec the user program; returns once it has (native/main.c
@@ -50,7 +39,7 @@ async function releaseInit(dir: string): Promise<void> {
         n = fs.readSync(reply, buf, 0, buf.length, null);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-        await nap(startedAt);
+        await pollPause(startedAt, 2);
         continue;
       }
       if (n === 0) break; // the init exec'd (or died): its end closed

@@ -1,6 +1,7 @@
 import { spawn, ChildProcess, StdioOptions } from 'child_process';
 import * as fs from 'fs';
 import { shimPath } from './locate';
+import { pollPause } from './poll-pause';
 import { encodeRecords, PlanRecord, RecordDecoder } from './records';
 import { log } from '../log';
 
@@ -70,8 +71,7 @@ export class ShimChannel {
         // not there yet
       }
       if (target.startsWith('pipe:')) break;
-      const waited = Date.now() - startedAt;
-      await new Promise((resolve) => (waited < 5 ? setImmediate(resolve) : setTimeout(resolve, Math.min(waited / 4, 10))));
+      await pollPause(startedAt, 5);
     }
     try {
       this.output = fs.openSync(outPath, fs.constants.O_RDONLY);

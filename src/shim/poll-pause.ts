@@ -1,0 +1,11 @@
+/**
+ * One pause of a poll for a skiff-init process (its channel appearing, the init's exec after
+ * start) that leaves the event loop free: setImmediate turns while the wait is young, since the
+ * answer usually comes within a few milliseconds, then timers that lengthen with the wait (a slow
+ * hook, a loaded machine), up to 10 ms.
+ */
+export function pollPause(startedAt: number, spinMs: number): Promise<void> {
+  const waited = Date.now() - startedAt;
+  if (waited < spinMs) return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => setTimeout(resolve, Math.min(waited / 4, 10)));
+}
