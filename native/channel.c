@@ -148,9 +148,20 @@ void fail(const char *fmt, ...)
 	vfail(NULL, fmt, ap);
 }
 
+const char *errno_text(int err)
+{
+	/* As Go spells them, so that runc's callers' checks on messages hold ("no such file or
+	 * directory", "permission denied"): strerror's text with a lower-case first letter. */
+	static char text[128];
+	snprintf(text, sizeof text, "%s", strerror(err));
+	if (text[0] >= 'A' && text[0] <= 'Z')
+		text[0] = (char)(text[0] - 'A' + 'a');
+	return text;
+}
+
 void fail_errno(const char *fmt, ...)
 {
-	const char *reason = strerror(errno);
+	const char *reason = errno_text(errno);
 	va_list ap;
 	va_start(ap, fmt);
 	vfail(reason, fmt, ap);

@@ -19,7 +19,9 @@ void reset_reader(void);
 void send_record(int fd, const char *op, int argc, const char *const *argv);
 /* Sends `error <message>` on error_fd and exits 1. */
 void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-/* fail() with ": strerror(errno)" appended. */
+/* strerror(err) as Go spells it (lower-case first letter). */
+const char *errno_text(int err);
+/* fail() with ": " and errno_text(errno) appended. */
 void fail_errno(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 unsigned long long parse_u64(const char *s);
 long long parse_i64(const char *s);

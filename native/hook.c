@@ -53,7 +53,7 @@ void op_hook(struct record *r)
 		dup2(out[1], 2);
 		syscall(SYS_close_range, 3, ~0U, 0);
 		execve(path, argv, envp);
-		dprintf(2, "exec %s: %s", path, strerror(errno));
+		dprintf(2, "exec %s: %s", path, errno_text(errno));
 		_exit(127);
 	}
 	close(in[0]);

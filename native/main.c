@@ -216,7 +216,7 @@ static void dispatch(struct record *r)
 	else if (is(r, "caps")) op_caps(r);
 	else if (is(r, "chdir") && r->argc == 1) {
 		if (chdir(r->argv[0]) < 0)
-			fail_errno("chdir to cwd (\"%s\") set in config.json", r->argv[0]);
+			fail_errno("chdir to cwd (\"%s\") set in config.json failed", r->argv[0]);
 	} else if (is(r, "close_fds") && r->argc == 1) {
 		if (syscall(SYS_close_range, (unsigned)parse_u64(r->argv[0]), ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) < 0)
 			fail_errno("close_range");

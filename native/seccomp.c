@@ -56,7 +56,7 @@ void op_seccomp_arch(struct record *r)
 		return;
 	int rc = seccomp_arch_add(filter, arch);
 	if (rc < 0 && rc != -EEXIST)
-		fail("seccomp: add architecture %s: %s", r->argv[0], strerror(-rc));
+		fail("seccomp: add architecture %s: %s", r->argv[0], errno_text(-rc));
 }
 
 /* seccomp_flag NAME */
@@ -70,7 +70,7 @@ void op_seccomp_flag(struct record *r)
 	else fail("seccomp: unsupported flag %s", f);
 	int rc = seccomp_attr_set(filter, attr, 1);
 	if (rc < 0)
-		fail("seccomp: flag %s: %s", f, strerror(-rc));
+		fail("seccomp: flag %s: %s", f, errno_text(-rc));
 }
 
 /* seccomp_rule ACTION VALUE SYSCALL NCOND [INDEX VALUE VALUE_TWO OP]...
@@ -102,7 +102,7 @@ void op_seccomp_rule(struct record *r)
 	}
 	int rc = seccomp_rule_add_array(filter, action(r->argv[0], r->argv[1]), nr, n, cmp);
 	if (rc < 0)
-		fail("seccomp: rule for %s: %s", r->argv[2], strerror(-rc));
+		fail("seccomp: rule for %s: %s", r->argv[2], errno_text(-rc));
 }
 
 /* seccomp_load [STATE]: load; with a listener, send it the notify fd and the container process
@@ -111,11 +111,11 @@ void op_seccomp_load(struct record *r)
 {
 	int rc = seccomp_load(filter);
 	if (rc < 0)
-		fail("seccomp: load the filter: %s", strerror(-rc));
+		fail("seccomp: load the filter: %s", errno_text(-rc));
 	if (listener >= 0) {
 		int notify = seccomp_notify_fd(filter);
 		if (notify < 0)
-			fail("seccomp: no notify fd: %s", strerror(-notify));
+			fail("seccomp: no notify fd: %s", errno_text(-notify));
 		send_fd(listener, notify, r->argc > 0 ? r->argv[0] : "{}");
 		close(notify);
 		close(listener);

@@ -21,7 +21,7 @@ import { ShimChannel } from '../shim/channel';
 import { mountPointsUnder, sharesHostMountNamespace } from '../rootfs/host-mounts';
 import { listenerConnectRecords } from '../seccomp/profile-records';
 import { writePidFile } from '../process/pid-file';
-import { consoleSocketRecords, record, PlanRecord } from '../shim/records';
+import { consoleSocketRecords, initError, record, PlanRecord } from '../shim/records';
 
 export interface CreateOptions {
   root: string;
@@ -176,13 +176,13 @@ function checkLsm(config: any, warn: (msg: string) => void): void {
 }
 
 function isHookFailure(e: unknown): boolean {
-  return e instanceof Error && /^error running (prestart|createRuntime|createContainer) hook/.test(e.message);
+  return e instanceof Error && /^(unable to start container process: )?error running (prestart|createRuntime|createContainer) hook/.test(e.message);
 }
 
 async function expect(shim: ShimChannel, op: string) {
   const r = await shim.next();
   if (r?.op === op) return r;
-  if (r?.op === 'error') throw new Error(r.args[0]);
+  if (r?.op === 'error') throw initError(r.args[0]);
   throw new Error(`skiff-init ended before ${op}${await exitNote(shim)}`);
 }
 
@@ -200,7 +200,7 @@ async function drive(shim: ShimChannel, plan: PlanRecord[], onSync: (name: strin
     await shim.send(plan.slice(start, end));
     start = end;
     const r = await shim.next();
-    if (r?.op === 'error') throw new Error(translateInitError(r.args[0]));
+    if (r?.op === 'error') throw initError(translateInitError(r.args[0]));
     if (r?.op === 'sync') {
       try {
         await onSync(r.args[0]);

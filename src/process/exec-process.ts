@@ -8,7 +8,7 @@ import type { SavedState } from '../container/state-file';
 import { namespacePlan, namespaceProcName } from '../container/namespaces';
 import { joinCgroups, subCgroupPlacement } from '../cgroups/placement';
 import { ShimChannel } from '../shim/channel';
-import { consoleSocketRecords, record } from '../shim/records';
+import { consoleSocketRecords, initError, record } from '../shim/records';
 import { ownBoundingSet } from './capabilities';
 import { userProcessRecords } from './process-plan';
 import { writePidFile } from './pid-file';
@@ -59,7 +59,7 @@ export async function execProcess(dir: string, state: SavedState, proc: any, opt
     phase1.push(record('end'));
     await shim.send(phase1);
     const first = await shim.next();
-    if (first?.op === 'error') throw new Error(first.args[0]);
+    if (first?.op === 'error') throw initError(first.args[0]);
     if (first?.op !== 'pid') throw new Error('skiff-init ended before the process started');
     const pid = Number(first.args[0]);
     const containerState = { ociVersion: state.ociVersion, id: state.id, status: 'running', pid: state.pid, bundle: state.bundle, annotations: state.annotations ?? {} };
@@ -73,7 +73,7 @@ export async function execProcess(dir: string, state: SavedState, proc: any, opt
     await shim.endInput();
     // The channel is close-on-exec: end of file means exec succeeded; a record is an error.
     const outcome = await shim.next();
-    if (outcome?.op === 'error') throw new Error(outcome.args[0]);
+    if (outcome?.op === 'error') throw initError(outcome.args[0]);
     if (opts.pidFile) writePidFile(opts.pidFile, pid);
     if (opts.detach) {
       shim.close();

@@ -24,6 +24,14 @@ export function encodeRecords(records: PlanRecord[]): Buffer {
   return Buffer.from(text, 'utf8');
 }
 
+/**
+ * An error skiff-init reported while it set up a container's process, worded as runc words the
+ * errors of its own init ("unable to start container process: exec: ..."): clients match on it.
+ */
+export function initError(message: string): Error {
+  return new Error(`unable to start container process: ${message}`);
+}
+
 /** Incremental decoder: feed it chunks, take whole records out. */
 export class RecordDecoder {
   private buffer: Buffer = Buffer.alloc(0);

@@ -20,7 +20,7 @@ import {
 
 const e2e = useE2E();
 
-const NOT_FOUND = 'exec: "foo": executable file not found in $PATH';
+const NOT_FOUND = 'unable to start container process: exec: "foo": executable file not found in $PATH';
 
 /** The runtime's message with logfmt quoting undone (runc prints msg="... \\"foo\\" ..."). */
 function messageText(stderr: string): string {

@@ -307,9 +307,20 @@ describe('exec in the wrong state, or of a missing program', () => {
   it('of a missing binary gives runc\'s message and leaves the container running', () => {
     const c = runningContainer('missing');
     const r = c.rt.exec(c.id, ['no-such-binary-here']);
-    expect(expectError(r)).toMatch(/exec: \\?"no-such-binary-here\\?": executable file not found in \$PATH/);
+    expect(expectError(r)).toMatch(/unable to start container process: exec: \\?"no-such-binary-here\\?": executable file not found in \$PATH/);
     expect(r.code).toBe(255);
     expect(c.rt.state(c.id).status).toBe('running');
+  });
+
+  it('errors from setting up the process read as runc\'s, errno text as Go spells it (clients match on them)', () => {
+    const c = runningContainer('errtext');
+    // Docker maps "no such file or directory" in this message to exit code 127: the case matters.
+    expect(expectError(c.rt.exec(c.id, ['/no/such/file']))).toMatch(
+      /unable to start container process: exec: \\?"\/no\/such\/file\\?": stat \/no\/such\/file: no such file or directory/,
+    );
+    expect(expectError(c.rt.exec(c.id, ['true'], { extraArgs: ['--cwd', '/no/dir'] }))).toMatch(
+      /unable to start container process: chdir to cwd \(\\?"\/no\/dir\\?"\) set in config.json failed: no such file or directory/,
+    );
   });
 });
 
