@@ -85,30 +85,24 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
   try {
     writeState(dir, state);
     const hierarchies = hostHierarchies();
-    let applied;
-    if (!unit) {
-      state.cgroup = createCgroups(cgroupPathFor(linux.cgroupsPath, opts.id), hierarchies);
-      applied = applyResources(state.cgroup, linux.resources, linux.devices, opts.warn);
-    } else {
-      // Recorded before the scope exists, so that a failure from here on stops it.
-      state.cgroup = { path: unit.cgroupPath, dirs: {}, created: [], systemdUnit: unit.name };
-    }
-    writeState(dir, state);
-
-    shim = new ShimChannel({ preserveFds });
     if (unit) {
-      // Directories and limits come after the scope: starting it prunes the cgroups of the
-      // controllers systemd does not manage for it, and writes systemd's own defaults.
+      // Recorded before the scope exists, so that a failure from here on stops it. Directories and
+      // limits come after the scope: starting it prunes the cgroups of the controllers systemd
+      // does not manage for it, and writes systemd's own defaults.
+      state.cgroup = { path: unit.cgroupPath, dirs: {}, created: [], systemdUnit: unit.name };
+      writeState(dir, state);
+      shim = new ShimChannel({ preserveFds });
       const { startScope } = await import('../cgroups/systemd/scope');
       await startScope(unit, shim.child.pid!, opts.id, linux.resources, hierarchies);
-      state.cgroup = { ...createCgroups(unit.cgroupPath, hierarchies), systemdUnit: unit.name };
-      applied = applyResources(state.cgroup, linux.resources, linux.devices, opts.warn);
-      writeState(dir, state);
     }
+    state.cgroup = createCgroups(unit ? unit.cgroupPath : cgroupPathFor(linux.cgroupsPath, opts.id), hierarchies);
+    if (unit) state.cgroup.systemdUnit = unit.name;
+    const { deviceProgram } = applyResources(state.cgroup, linux.resources, linux.devices, opts.warn);
+    writeState(dir, state);
+    shim ??= new ShimChannel({ preserveFds });
     // skiff-init waits for its plan, so the container is in its cgroup before anything runs.
     joinCgroups(state.cgroup, shim.child.pid!);
     // Without a v1 devices controller the rules are an eBPF program; only skiff-init can attach it.
-    const deviceProgram = applied?.deviceProgram;
     const deviceRecords = deviceProgram && state.cgroup.dirs.unified
       ? [record('bpf_devices', state.cgroup.dirs.unified, deviceProgram.toString('hex'))] : [];
     // The start FIFOs are made first, by the shim with the host's view and credentials: the
