@@ -135,6 +135,9 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     writeState(dir, state);
     if (opts.pidFile) writePidFile(opts.pidFile, state.pid);
     await shim.endInput();
+    // skiff-init's first process is done once it has reported the init's pid; reap it here, or it
+    // would be left to the caller as a zombie that the container's pids cgroup still counts.
+    if (!opts.stay) await shim.exited;
     unlock();
     return { dir, state, shim };
   } catch (e) {

@@ -75,6 +75,11 @@ function running(rt: RuntimeUnderTest, label: string, configure: (c: OciConfig) 
   return { id, pid: rt.state(id).pid!, bundle };
 }
 
+/** How many tasks (threads) a process has: what the pids controller counts for it. */
+function threadsOf(pid: number): number {
+  return Number(/^Threads:\s*(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+}
+
 function statsOf(rt: RuntimeUnderTest, id: string): any {
   const r = ok(rt.invoke(['events', '--stats', id]));
   const event = JSON.parse(r.stdout);
@@ -374,6 +379,24 @@ describe('ps and events', () => {
     expect(first.pids).toMatchObject({ current: 1, limit: 64 });
     for (const key of ['cpu', 'memory', 'pids', 'blkio', 'hugetlb']) expect(first).toHaveProperty(key);
     expect(waitUntil(() => BigInt(statsOf(rt, c.id).cpu.usage.total) > BigInt(first.cpu.usage.total), 5000)).toBe(true);
+  });
+
+  it('after create and run -d, the container\'s only task is its init: no set-up process is left for the caller to reap', () => {
+    // A set-up process that has exited but was not reaped still counts in pids.current; where the
+    // caller does not reap (this test is not a subreaper), it would stay there for good. The pids
+    // controller counts threads, so the init's own (a Go runtime's several) are the expectation.
+    const rt = e2e.runtime();
+    for (let i = 0; i < 8; i++) {
+      const id = uniqueName('onlyinit');
+      ok(rt.create(id, makeBundle({ configure: withResources({ pids: { limit: 64 } }) })));
+      expect(statsOf(rt, id).pids.current).toBe(threadsOf(rt.state(id).pid!));
+      ok(rt.delete(id, { force: true }));
+    }
+    for (let i = 0; i < 8; i++) {
+      const c = running(rt, 'onlyinitrun', withResources({ pids: { limit: 64 } }));
+      expect(statsOf(rt, c.id).pids.current).toBe(threadsOf(c.pid));
+      ok(rt.delete(c.id, { force: true }));
+    }
   });
 
   it('events streams stats every --interval until the container is deleted', async () => {
