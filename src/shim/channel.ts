@@ -1,6 +1,6 @@
-import { spawn, ChildProcess, StdioOptions } from 'child_process';
 import * as fs from 'fs';
 import { shimPath } from './locate';
+import { FdSlot, ShimExit, SpawnedShim, spawnShim } from './spawn';
 import { pollPause } from './poll-pause';
 import { encodeRecords, PlanRecord, RecordDecoder } from './records';
 import { log } from '../log';
@@ -10,10 +10,7 @@ export interface ShimOptions {
   preserveFds: number;
 }
 
-export interface ShimExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
+export type { ShimExit } from './spawn';
 
 /**
  * A running skiff-init and the record channel to it.
@@ -24,7 +21,7 @@ export interface ShimExit {
  * machinery, which costs about 10 ms per create or exec.
  */
 export class ShimChannel {
-  readonly child: ChildProcess;
+  readonly child: SpawnedShim;
   readonly exited: Promise<ShimExit>;
   private readonly base: number;
   private input = -1;
@@ -39,19 +36,12 @@ export class ShimChannel {
 
   constructor(opts: ShimOptions) {
     this.base = 3 + opts.preserveFds;
-    const stdio: StdioOptions = ['inherit', 'inherit', 'inherit'];
+    const stdio: FdSlot[] = ['inherit', 'inherit', 'inherit'];
     for (let fd = 3; fd < this.base; fd++) stdio.push(fd);
     // The channel's four numbers start closed in the child, whatever we inherited there.
     stdio.push('ignore', 'ignore', 'ignore', 'ignore');
-    this.child = spawn(shimPath(), [], {
-      stdio,
-      env: { _SKIFF_SYNC_FD: String(this.base) },
-      argv0: 'skiff-init',
-    });
-    this.exited = new Promise((resolve) => {
-      this.child.on('exit', (code, signal) => resolve({ code, signal }));
-      this.child.on('error', () => resolve({ code: 127, signal: null }));
-    });
+    this.child = spawnShim(shimPath(), 'skiff-init', stdio, { _SKIFF_SYNC_FD: String(this.base) });
+    this.exited = this.child.exited;
     this.exited.then(() => (this.exitSeen = true));
     this.opened = this.open();
   }
