@@ -4,23 +4,20 @@ import * as path from 'path';
 import { liveStatus } from './status';
 import { lockContainer } from './lock';
 import { SavedState, START_FIFO, START_REPLY_FIFO } from './state-file';
-import { pollPause } from '../shim/poll-pause';
 
 type Warn = (msg: string) => void;
 
 /**
  * Releases the container init to exec the user program; returns once it has (native/main.c
- * op_listen describes the FIFOs). The reply FIFO is read without blocking, because a blocking
- * open or read could wait forever for an init that died; polling it costs a few wake-ups where
- * loading socket code would cost milliseconds.
+ * op_listen describes the FIFOs): the init holds the reply FIFO's only writer, so reading it to
+ * end-of-file waits exactly until the init execs (close-on-exec) or dies.
  */
-async function releaseInit(dir: string): Promise<void> {
-  const { O_RDONLY, O_WRONLY, O_NONBLOCK } = fs.constants;
-  const reply = fs.openSync(path.join(dir, START_REPLY_FIFO), O_RDONLY | O_NONBLOCK);
+function releaseInit(dir: string): void {
+  const reply = openBlockingReader(path.join(dir, START_REPLY_FIFO));
   try {
     let go: number;
     try {
-      go = fs.openSync(path.join(dir, START_FIFO), O_WRONLY | O_NONBLOCK);
+      go = fs.openSync(path.join(dir, START_FIFO), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
     } catch (e) {
       // ENXIO: nobody holds the FIFO for reading, so the init is gone.
       throw new Error(`cannot reach the container init: ${(e as Error).message}`);
@@ -32,23 +29,35 @@ async function releaseInit(dir: string): Promise<void> {
     }
     const buf = Buffer.alloc(4096);
     let text = '';
-    const startedAt = Date.now();
     for (;;) {
-      let n: number;
-      try {
-        n = fs.readSync(reply, buf, 0, buf.length, null);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-        await pollPause(startedAt, 2);
-        continue;
-      }
-      if (n === 0) break; // the init exec'd (or died): its end closed
+      const n = fs.readSync(reply, buf, 0, buf.length, null);
+      if (n === 0) break;
       text += buf.toString('utf8', 0, n);
     }
     // Anything written before the end is an error.
     if (text) throw new Error(decodeError(text));
   } finally {
     fs.closeSync(reply);
+  }
+}
+
+/**
+ * A blocking read end of a FIFO, opened without the risk of waiting forever for a writer that is
+ * gone: a writer of our own is held just while the blocking open happens (a FIFO's open for
+ * reading waits only when it has no writer), then dropped, so end-of-file again means the init's.
+ */
+function openBlockingReader(fifo: string): number {
+  const { O_RDONLY, O_WRONLY, O_NONBLOCK } = fs.constants;
+  const probe = fs.openSync(fifo, O_RDONLY | O_NONBLOCK);
+  try {
+    const writer = fs.openSync(fifo, O_WRONLY | O_NONBLOCK);
+    try {
+      return fs.openSync(fifo, O_RDONLY);
+    } finally {
+      fs.closeSync(writer);
+    }
+  } finally {
+    fs.closeSync(probe);
   }
 }
 
@@ -66,7 +75,7 @@ export async function startContainer(dir: string, state: SavedState, warn: Warn)
     if (status === 'running' || status === 'paused') throw new Error('cannot start an already running container');
     if (status !== 'created') throw new Error(`cannot start a container in the ${status} state`);
     try {
-      await releaseInit(dir);
+      releaseInit(dir);
     } finally {
       fs.rmSync(path.join(dir, START_FIFO), { force: true });
       fs.rmSync(path.join(dir, START_REPLY_FIFO), { force: true });

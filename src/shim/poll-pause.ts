@@ -1,6 +1,5 @@
 /**
- * One pause of a poll for a skiff-init process (its channel appearing, the init's exec after
- * start) that leaves the event loop free: setImmediate turns while the wait is young, since the
+ * One pause of a poll for skiff-init's channel to appear, leaving the event loop free: setImmediate turns while the wait is young, since the
  * answer usually comes within a few milliseconds, then timers that lengthen with the wait (a slow
  * hook, a loaded machine), up to 10 ms.
  */
