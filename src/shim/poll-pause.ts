@@ -1,7 +1,7 @@
 /**
- * One pause of a poll for skiff-init's channel to appear, leaving the event loop free: setImmediate turns while the wait is young, since the
- * answer usually comes within a few milliseconds, then timers that lengthen with the wait (a slow
- * hook, a loaded machine), up to 10 ms.
+ * One pause of a poll for skiff-init's channel to appear, leaving the event loop free:
+ * setImmediate turns while the wait is young, since the answer usually comes within a few
+ * milliseconds, then timers that lengthen with the wait (a loaded machine), up to 10 ms.
  */
 export function pollPause(startedAt: number, spinMs: number): Promise<void> {
   const waited = Date.now() - startedAt;
