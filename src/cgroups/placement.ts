@@ -61,9 +61,15 @@ export function createCgroups(cgroupPath: string, hierarchies = hostHierarchies(
 
 /** mkdir -p, recording what was made; v1 cpusets start empty, so copy the parent's cpus and mems. */
 function makeCgroupDir(h: Hierarchy, dir: string, created: string[]): void {
-  if (fs.existsSync(dir)) return;
-  makeCgroupDir(h, path.dirname(dir), created);
-  fs.mkdirSync(dir);
+  // mkdir first: the parent usually exists, so one call per hierarchy instead of a stat of each level.
+  try {
+    fs.mkdirSync(dir);
+  } catch (e: any) {
+    if (e.code === 'EEXIST') return;
+    if (e.code !== 'ENOENT') throw e;
+    makeCgroupDir(h, path.dirname(dir), created);
+    fs.mkdirSync(dir);
+  }
   created.push(dir);
   if (h.controllers.includes('cpuset')) {
     for (const file of ['cpuset.cpus', 'cpuset.mems']) {
@@ -97,8 +103,6 @@ export function cgroupPids(placement: CgroupPlacement): number[] {
  */
 export function removeCgroups(placement: CgroupPlacement): void {
   const leaves = new Set(Object.values(placement.dirs));
-  // Sub-cgroups made inside the container's (exec --cgroup, a nested runtime) go first.
-  for (const leaf of leaves) removeSubCgroups(leaf);
   const dirs = [...placement.created].sort((a, b) => b.length - a.length);
   for (const dir of dirs) {
     for (let attempt = 0; ; attempt++) {
@@ -108,6 +112,8 @@ export function removeCgroups(placement: CgroupPlacement): void {
       } catch (e: any) {
         if (e.code === 'ENOENT') break;
         if (!leaves.has(dir) && (e.code === 'EBUSY' || e.code === 'ENOTEMPTY')) break;
+        // Sub-cgroups made inside the container's (exec --cgroup, a nested runtime) go first.
+        if (attempt === 0 && removeSubCgroups(dir)) continue;
         if (e.code !== 'EBUSY' || attempt >= 200) throw new Error(`remove cgroup ${dir}: ${e.message}`);
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
       }
@@ -126,15 +132,18 @@ export function removeCgroups(placement: CgroupPlacement): void {
   }
 }
 
-function removeSubCgroups(dir: string): void {
+/** Removes the cgroups under dir, deepest first; returns whether there were any. */
+function removeSubCgroups(dir: string): boolean {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch {
-    return;
+    return false;
   }
+  let found = false;
   for (const e of entries) {
     if (!e.isDirectory()) continue;
+    found = true;
     const sub = path.join(dir, e.name);
     removeSubCgroups(sub);
     try {
@@ -143,6 +152,7 @@ function removeSubCgroups(dir: string): void {
       // still busy: the container's own rmdir reports it
     }
   }
+  return found;
 }
 
 /**
