@@ -28,7 +28,8 @@ export function cgroupPathFor(configured: string | undefined, id: string): strin
   return normal;
 }
 
-function keyOf(h: Hierarchy): string {
+/** How a hierarchy is named in CgroupPlacement.dirs: "unified" or its v1 controllers. */
+export function keyOf(h: Hierarchy): string {
   return h.version === 2 ? 'unified' : h.controllers.join(',');
 }
 

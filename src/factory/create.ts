@@ -12,7 +12,8 @@ import { activationEnv, activationFds } from '../process/socket-activation';
 import { initPhase2, rootfsPath, hookState, InitPlanContext } from '../container/init-plan';
 import { runHooks } from '../container/hooks';
 import { destroyContainer } from '../container/destroy';
-import { cgroupPathFor, createCgroups, joinCgroups } from '../cgroups/placement';
+import { cgroupPathFor, createCgroups, joinCgroups, keyOf } from '../cgroups/placement';
+import { warmUpCgroupMigration } from '../cgroups/migration-warm-up';
 import { hostHierarchies } from '../cgroups/layout';
 import { systemdUnitFor } from '../cgroups/systemd/unit';
 import { applyLateResources, applyResources } from '../cgroups/resources';
@@ -47,6 +48,9 @@ export interface CreatedContainer {
 
 /** The create operation: bundle → a container in `created`, or an error and nothing left behind. */
 export async function createContainer(opts: CreateOptions): Promise<CreatedContainer> {
+  // First, so that the kernel's wait before the first migration passes while the config is checked.
+  const hierarchies = hostHierarchies();
+  if (hierarchies[0]) warmUpCgroupMigration(hierarchies[0].mountPoint, keyOf(hierarchies[0]));
   const bundle = path.resolve(opts.bundle);
   const config = parseConfigFile(path.join(bundle, 'config.json'));
   const rootfs = rootfsPath(bundle, config);
@@ -84,7 +88,6 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
   let shim: ShimChannel | undefined;
   try {
     writeState(dir, state);
-    const hierarchies = hostHierarchies();
     if (unit) {
       // Recorded before the scope exists, so that a failure from here on stops it. Directories and
       // limits come after the scope: starting it prunes the cgroups of the controllers systemd

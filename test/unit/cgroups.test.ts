@@ -2,6 +2,7 @@
  * Cgroup resources without a kernel: conversions, device rules, the write plan on v1, v2 and
  * hybrid layouts (over plain files in a temp dir), update's flag parsing and merging, and stats.
  */
+import { ownCgroupPath } from '../../src/cgroups/migration-warm-up';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -430,5 +431,16 @@ describe('the cgroup v2 device program', () => {
     const prog = deviceProgram([{ allow: false, access: 'rwm' }, { allow: true, access: 'rwm' }]);
     expect(runProgram(prog, deviceRequest('c', 1, 3, 'r'))).toBe(1);
     expect(prog.length / 8).toBe(20); // prologue 6, per bit 3 + one jump, epilogue 2
+  });
+});
+
+describe('migration warm-up', () => {
+  const procSelfCgroup = '12:pids:/user.slice\n4:cpu,cpuacct:/\n1:name=systemd:/init.scope\n0::/init.scope\n';
+  it('finds its own cgroup by hierarchy, whatever the order of the controllers', () => {
+    expect(ownCgroupPath(procSelfCgroup, 'cpuacct,cpu')).toBe('/');
+    expect(ownCgroupPath(procSelfCgroup, 'pids')).toBe('/user.slice');
+    expect(ownCgroupPath(procSelfCgroup, 'name=systemd')).toBe('/init.scope');
+    expect(ownCgroupPath(procSelfCgroup, 'unified')).toBe('/init.scope');
+    expect(ownCgroupPath(procSelfCgroup, 'memory')).toBeUndefined();
   });
 });
