@@ -8,6 +8,11 @@ export interface Hierarchy {
   version: 1 | 2;
 }
 
+/** How a hierarchy is named in CgroupPlacement.dirs: "unified" or its v1 controllers. */
+export function keyOf(h: Hierarchy): string {
+  return h.version === 2 ? 'unified' : h.controllers.join(',');
+}
+
 /** The cgroup hierarchies mounted on this host: v1, v2 (unified) or both (hybrid). */
 export function hostHierarchies(mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8')): Hierarchy[] {
   const found: Hierarchy[] = [];

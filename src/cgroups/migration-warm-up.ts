@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { hostHierarchies, keyOf } from './layout';
 
 /**
  * The kernel makes the first cgroup migration after a quiet spell wait for an RCU grace period
@@ -8,27 +9,19 @@ import * as path from 'path';
  * container's cgroup, so each paid that wait in full, at a moment when nothing else could go on.
  *
  * Writing skiff's own pid into the cgroup it is already in moves nothing, but takes the same lock.
- * Started on a worker thread as the operation begins, it lets the grace period pass beside the work
- * that comes before the container's own migration. Any failure only means the wait happens later.
+ * Started on a worker thread as create, run or exec begins (cli/program.ts), it lets the grace period
+ * pass beside the work that comes before the container's own migration (cgroup directories made
+ * meanwhile wait for it too: the write holds the cgroup mutex). A failure only means the wait comes later.
  */
-export function warmUpCgroupMigration(mountPoint: string, key: string): void {
-  let own: string | undefined;
+export function warmUpCgroupMigration(): void {
   try {
-    own = ownCgroupPath(fs.readFileSync('/proc/self/cgroup', 'utf8'), key);
+    const first = hostHierarchies()[0];
+    const own = first && ownCgroupPath(fs.readFileSync('/proc/self/cgroup', 'utf8'), keyOf(first));
+    if (own === undefined) return;
+    fs.writeFile(path.join(first.mountPoint, own, 'cgroup.procs'), String(process.pid), () => undefined);
   } catch {
-    return;
+    // no cgroups here: nothing to wait for
   }
-  if (own === undefined) return;
-  fs.writeFile(path.join(mountPoint, own, 'cgroup.procs'), String(process.pid), () => undefined);
-}
-
-/** The same, for an exec: the hierarchy is one of those the container's cgroup is in. */
-export function warmUpCgroupMigrationFor(placement: { path: string; dirs: Record<string, string> }): void {
-  const first = Object.entries(placement.dirs)[0];
-  if (!first) return;
-  const [key, dir] = first;
-  const suffix = path.join('/', placement.path);
-  if (dir.endsWith(suffix)) warmUpCgroupMigration(dir.slice(0, dir.length - suffix.length) || '/', key);
 }
 
 /**

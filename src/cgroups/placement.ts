@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { hostHierarchies, Hierarchy } from './layout';
+import { hostHierarchies, Hierarchy, keyOf } from './layout';
 
 /** Where a container's cgroup is, in every hierarchy, and which directories skiff made. */
 export interface CgroupPlacement {
@@ -26,11 +26,6 @@ export function cgroupPathFor(configured: string | undefined, id: string): strin
   const normal = path.posix.normalize(configured.startsWith('/') ? configured : `${DEFAULT_PARENT}/${configured}`);
   if (normal === '/' || normal.split('/').includes('..')) throw new Error(`invalid cgroupsPath "${configured}"`);
   return normal;
-}
-
-/** How a hierarchy is named in CgroupPlacement.dirs: "unified" or its v1 controllers. */
-export function keyOf(h: Hierarchy): string {
-  return h.version === 2 ? 'unified' : h.controllers.join(',');
 }
 
 /** Makes the container's cgroup in every hierarchy (v1, v2 or hybrid). */

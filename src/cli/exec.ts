@@ -8,7 +8,6 @@ import { loadContainer } from '../factory/load';
 import { RuntimeError } from './errors';
 import { log } from '../log';
 import { execProcess } from '../process/exec-process';
-import { warmUpCgroupMigrationFor } from '../cgroups/migration-warm-up';
 
 function processFromFlags(base: any, command: string[], opts: Record<string, any>): any {
   if (command.length === 0) throw new RuntimeError('exec needs a command (or --process)');
@@ -41,8 +40,6 @@ function processFromFlags(base: any, command: string[], opts: Record<string, any
 
 export async function run(g: GlobalOptions, [id, ...command]: string[], opts: Record<string, any>): Promise<number> {
   const { dir, state } = loadContainer(g.root, id);
-  // The kernel's wait before the process's move into the container's cgroup starts now, beside the rest.
-  if (state.cgroup) warmUpCgroupMigrationFor(state.cgroup);
   let proc: any;
   if (opts.process) {
     const { parseProcessFile } = await import('../spec/validate');

@@ -10,6 +10,18 @@
 import * as path from 'path';
 import type { FlagSpec } from './argv';
 import type { GlobalOptions } from './context';
+import { warmUpCgroupMigration } from '../cgroups/migration-warm-up';
+
+/**
+ * create, run and exec, from one chunk (setup-commands.ts). Each moves a process into a cgroup, so
+ * the kernel's wait before that move is started first, to pass while the command loads and works.
+ */
+function setupCommand(name: 'create' | 'run' | 'exec'): () => Promise<CommandModule> {
+  return () => {
+    warmUpCgroupMigration();
+    return import('./setup-commands').then((m) => m[name]);
+  };
+}
 
 /** What every src/cli/<name>.ts exports. */
 export interface CommandModule {
@@ -238,7 +250,7 @@ export const COMMANDS: CommandSpec[] = [
     args: { exact: 1 },
     flags: createFlags,
     flagsAnywhere: true,
-    load: () => import('./setup-commands').then((m) => m.create),
+    load: setupCommand('create'),
     errorPrefix: 'skiff create failed: ',
     finalize: absolutePaths,
   },
@@ -276,7 +288,7 @@ export const COMMANDS: CommandSpec[] = [
     args: { min: 1 },
     flags: execFlags,
     flagsAnywhere: false,
-    load: () => import('./setup-commands').then((m) => m.exec),
+    load: setupCommand('exec'),
     errorPrefix: 'exec failed: ',
     errorExitCode: 255,
     finalize: absolutePidFile,
@@ -351,7 +363,7 @@ export const COMMANDS: CommandSpec[] = [
     args: { exact: 1 },
     flags: runFlags,
     flagsAnywhere: true,
-    load: () => import('./setup-commands').then((m) => m.run),
+    load: setupCommand('run'),
     errorPrefix: 'skiff run failed: ',
     finalize: absolutePaths,
   },

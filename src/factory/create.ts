@@ -12,8 +12,7 @@ import { activationEnv, activationFds } from '../process/socket-activation';
 import { initPhase2, rootfsPath, hookState, InitPlanContext } from '../container/init-plan';
 import { runHooks } from '../container/hooks';
 import { destroyContainer } from '../container/destroy';
-import { cgroupPathFor, createCgroups, joinCgroups, keyOf } from '../cgroups/placement';
-import { warmUpCgroupMigration } from '../cgroups/migration-warm-up';
+import { cgroupPathFor, createCgroups, joinCgroups } from '../cgroups/placement';
 import { hostHierarchies } from '../cgroups/layout';
 import { systemdUnitFor } from '../cgroups/systemd/unit';
 import { applyLateResources, applyResources } from '../cgroups/resources';
@@ -48,9 +47,6 @@ export interface CreatedContainer {
 
 /** The create operation: bundle → a container in `created`, or an error and nothing left behind. */
 export async function createContainer(opts: CreateOptions): Promise<CreatedContainer> {
-  // First, so that the kernel's wait before the first migration passes while the config is checked.
-  const hierarchies = hostHierarchies();
-  if (hierarchies[0]) warmUpCgroupMigration(hierarchies[0].mountPoint, keyOf(hierarchies[0]));
   const bundle = path.resolve(opts.bundle);
   const config = parseConfigFile(path.join(bundle, 'config.json'));
   const rootfs = rootfsPath(bundle, config);
@@ -88,13 +84,17 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
   let shim: ShimChannel | undefined;
   try {
     writeState(dir, state);
+    const hierarchies = hostHierarchies();
+    // skiff-init starts before the cgroups are made, so that its start-up overlaps the kernel's wait
+    // which making them may meet (cgroups/migration-warm-up.ts). It waits for its plan: nothing runs
+    // before it is in the container's cgroups.
+    shim = new ShimChannel({ preserveFds });
     if (unit) {
       // Recorded before the scope exists, so that a failure from here on stops it. Directories and
       // limits come after the scope: starting it prunes the cgroups of the controllers systemd
       // does not manage for it, and writes systemd's own defaults.
       state.cgroup = { path: unit.cgroupPath, dirs: {}, created: [], systemdUnit: unit.name };
       writeState(dir, state);
-      shim = new ShimChannel({ preserveFds });
       const { startScope } = await import('../cgroups/systemd/scope');
       await startScope(unit, shim.child.pid!, opts.id, linux.resources, hierarchies);
     }
@@ -102,8 +102,6 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     if (unit) state.cgroup.systemdUnit = unit.name;
     const { deviceProgram } = applyResources(state.cgroup, linux.resources, linux.devices, opts.warn);
     writeState(dir, state);
-    shim ??= new ShimChannel({ preserveFds });
-    // skiff-init waits for its plan, so the container is in its cgroup before anything runs.
     joinCgroups(state.cgroup, shim.child.pid!);
     // Without a v1 devices controller the rules are an eBPF program; only skiff-init can attach it.
     const deviceRecords = deviceProgram && state.cgroup.dirs.unified
