@@ -41,6 +41,12 @@ export function hookState(ctx: InitPlanContext, status: string, inContainer: boo
   return { ociVersion: '1.3.0', id: ctx.id, status, pid, bundle: ctx.bundle, annotations: ctx.config.annotations ?? {} };
 }
 
+/** Whether the plan holds the init's pid: in the state for createContainer and startContainer hooks or a seccomp listener. */
+export function planNeedsPid(config: any): boolean {
+  const hooks = config.hooks ?? {};
+  return Boolean(hooks.createContainer?.length || hooks.startContainer?.length || config.linux?.seccomp?.listenerPath);
+}
+
 function hookRecords(hooks: any[] | undefined, state: object): PlanRecord[] {
   return (hooks ?? []).map((h) => {
     const args: string[] = h.args ?? [h.path];

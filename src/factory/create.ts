@@ -9,7 +9,7 @@ import { namespacePlan } from '../container/namespaces';
 import { checkSysctls } from '../container/sysctl';
 import { checkUnsupported } from './unsupported';
 import { activationEnv, activationFds } from '../process/socket-activation';
-import { initPhase2, rootfsPath, hookState, InitPlanContext } from '../container/init-plan';
+import { initPhase2, planNeedsPid, rootfsPath, hookState, InitPlanContext } from '../container/init-plan';
 import { runHooks } from '../container/hooks';
 import { destroyContainer } from '../container/destroy';
 import { cgroupPathFor, createCgroups, joinCgroups } from '../cgroups/placement';
@@ -114,18 +114,23 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     if (opts.stay) phase1.push(record('stay', opts.stay.subreaper ? 1 : 0));
     phase1.push(record('end'));
     await shim.send(phase1);
+    const ctx: InitPlanContext = {
+      id: opts.id, bundle, rootfs, stateDir: dir, config, ns, cgroup: state.cgroup, hierarchies,
+      noPivot: opts.noPivot, terminal, noNewKeyring: opts.noNewKeyring, preserveFds, hostPid: 0,
+      availableCaps: ownBoundingSet(), warn: opts.warn,
+    };
+    const mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+    // A plan that does not carry the init's pid is built while skiff-init makes the init. If that
+    // fails, it is built again below, so that the error is handled once the init is known.
+    let plan: PlanRecord[] | undefined;
+    if (!planNeedsPid(config)) plan = buildOrUndefined(() => initPhase2(ctx, mountinfo));
     const pidRecord = await expect(shim, 'pid');
     state.pid = Number(pidRecord.args[0]);
+    ctx.hostPid = state.pid;
     applyLateResources(state.cgroup, linux.resources);
     state.pidStartTime = procStat(state.pid)?.startTime ?? 0;
     writeState(dir, state);
-
-    const ctx: InitPlanContext = {
-      id: opts.id, bundle, rootfs, stateDir: dir, config, ns, cgroup: state.cgroup, hierarchies,
-      noPivot: opts.noPivot, terminal, noNewKeyring: opts.noNewKeyring, preserveFds, hostPid: state.pid,
-      availableCaps: ownBoundingSet(), warn: opts.warn,
-    };
-    const plan = initPhase2(ctx, fs.readFileSync('/proc/self/mountinfo', 'utf8'));
+    plan ??= initPhase2(ctx, mountinfo);
     await drive(shim, plan, async (name) => {
       if (name !== 'createRuntime') throw new Error(`unexpected sync ${name}`);
       const hookSt = hookState(ctx, 'creating', false);
@@ -171,6 +176,14 @@ function checkLsm(config: any, warn: (msg: string) => void): void {
   }
   if (config.process?.selinuxLabel || config.linux?.mountLabel)
     warn('SELinux labels are ignored: SELinux is not supported by skiff');
+}
+
+function buildOrUndefined<T>(build: () => T): T | undefined {
+  try {
+    return build();
+  } catch {
+    return undefined;
+  }
 }
 
 function isHookFailure(e: unknown): boolean {
