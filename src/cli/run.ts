@@ -8,7 +8,7 @@ import { createOptions } from './create';
 import { forwardSignals, exitStatus } from '../process/forward-signals';
 import { log } from '../log';
 import { createContainer } from '../factory/create';
-import { startContainer } from '../container/start';
+import { startLockedCreated } from '../container/start';
 import { deleteContainer } from '../container/delete';
 
 export async function run(g: GlobalOptions, [id]: string[], opts: Record<string, any>): Promise<number> {
@@ -17,14 +17,18 @@ export async function run(g: GlobalOptions, [id]: string[], opts: Record<string,
   const created = await createContainer({
     ...createOptions(g, id, opts),
     stay: detach ? undefined : { subreaper: !opts.noSubreaper },
+    keepLocked: true,
   });
   const { dir, state, shim } = created;
   try {
-    await startContainer(dir, state, warn);
+    // Still locked since create: nobody else can have touched it.
+    await startLockedCreated(dir, state, warn);
   } catch (e) {
+    created.unlock();
     if (!detach) await deleteContainer(dir, state, true, warn).catch(() => undefined);
     throw e;
   }
+  created.unlock();
   if (detach) {
     shim.close();
     return 0;

@@ -74,26 +74,31 @@ export async function startContainer(dir: string, state: SavedState, warn: Warn)
     if (status === 'stopped') throw new Error('cannot start a container that has stopped');
     if (status === 'running' || status === 'paused') throw new Error('cannot start an already running container');
     if (status !== 'created') throw new Error(`cannot start a container in the ${status} state`);
-    try {
-      releaseInit(dir);
-    } finally {
-      fs.rmSync(path.join(dir, START_FIFO), { force: true });
-      fs.rmSync(path.join(dir, START_REPLY_FIFO), { force: true });
-    }
-    const poststart = state.config?.hooks?.poststart;
-    if (poststart?.length) {
-      const { runHooks } = await import('./hooks');
-      const hookState = { ociVersion: state.ociVersion, id: state.id, status: 'running', pid: state.pid, bundle: state.bundle, annotations: state.annotations ?? {} };
-      try {
-        await runHooks('poststart', poststart, hookState);
-      } catch (e) {
-        // runtime-spec 1.3.0: a failing poststart hook stops the container and destroys it (step 12).
-        const { destroyContainer } = await import('./destroy');
-        await destroyContainer(dir, state, { runPoststop: true, warn });
-        throw e;
-      }
-    }
+    await startLockedCreated(dir, state, warn);
   } finally {
     unlock();
+  }
+}
+
+/** start, for a caller that holds the container's lock and knows it is created: run, right after create. */
+export async function startLockedCreated(dir: string, state: SavedState, warn: Warn): Promise<void> {
+  try {
+    releaseInit(dir);
+  } finally {
+    fs.rmSync(path.join(dir, START_FIFO), { force: true });
+    fs.rmSync(path.join(dir, START_REPLY_FIFO), { force: true });
+  }
+  const poststart = state.config?.hooks?.poststart;
+  if (poststart?.length) {
+    const { runHooks } = await import('./hooks');
+    const hookState = { ociVersion: state.ociVersion, id: state.id, status: 'running', pid: state.pid, bundle: state.bundle, annotations: state.annotations ?? {} };
+    try {
+      await runHooks('poststart', poststart, hookState);
+    } catch (e) {
+      // runtime-spec 1.3.0: a failing poststart hook stops the container and destroys it (step 12).
+      const { destroyContainer } = await import('./destroy');
+      await destroyContainer(dir, state, { runPoststop: true, warn });
+      throw e;
+    }
   }
 }

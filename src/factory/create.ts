@@ -36,6 +36,8 @@ export interface CreateOptions {
   preserveFds: number;
   /** Foreground run: skiff-init stays as the init's parent and exits with its status. */
   stay?: { subreaper: boolean };
+  /** run: the container stays locked after create, for the start that follows (CreatedContainer.unlock). */
+  keepLocked?: boolean;
   warn: (msg: string) => void;
 }
 
@@ -43,6 +45,8 @@ export interface CreatedContainer {
   dir: string;
   state: SavedState;
   shim: ShimChannel;
+  /** With keepLocked: releases the container's lock. */
+  unlock: () => void;
 }
 
 /** The create operation: bundle → a container in `created`, or an error and nothing left behind. */
@@ -128,10 +132,12 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     state.pid = Number(pidRecord.args[0]);
     ctx.hostPid = state.pid;
     applyLateResources(state.cgroup, linux.resources);
-    state.pidStartTime = procStat(state.pid)?.startTime ?? 0;
-    writeState(dir, state);
     plan ??= initPhase2(ctx, mountinfo);
-    await drive(shim, plan, async (name) => {
+    const recordInit = () => {
+      state.pidStartTime = procStat(state.pid)?.startTime ?? 0;
+      writeState(dir, state);
+    };
+    await drive(shim, plan, recordInit, async (name) => {
       if (name !== 'createRuntime') throw new Error(`unexpected sync ${name}`);
       const hookSt = hookState(ctx, 'creating', false);
       await runHooks('prestart', config.hooks?.prestart, hookSt);
@@ -144,8 +150,8 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     // skiff-init's first process is done once it has reported the init's pid; reap it here, or it
     // would be left to the caller as a zombie that the container's pids cgroup still counts.
     if (!opts.stay) await shim.exited;
-    unlock();
-    return { dir, state, shim };
+    if (!opts.keepLocked) unlock();
+    return { dir, state, shim, unlock: opts.keepLocked ? unlock : () => undefined };
   } catch (e) {
     if (shim) shim.close();
     await destroyContainer(dir, state, { runPoststop: isHookFailure(e), warn: opts.warn });
@@ -202,13 +208,17 @@ async function exitNote(shim: ShimChannel): Promise<string> {
   return signal ? ` (killed by ${signal})` : code ? ` (exit status ${code})` : '';
 }
 
-/** Sends the plan in pieces: at each `sync` skiff-init waits while we run the runtime hooks. */
-async function drive(shim: ShimChannel, plan: PlanRecord[], onSync: (name: string) => Promise<void>) {
+/**
+ * Sends the plan in pieces: at each `sync` skiff-init waits while we run the runtime hooks.
+ * `meanwhile` runs once, after the first piece is sent, while skiff-init carries it out.
+ */
+async function drive(shim: ShimChannel, plan: PlanRecord[], meanwhile: () => void, onSync: (name: string) => Promise<void>) {
   let start = 0;
   while (start < plan.length) {
     let end = plan.findIndex((r, i) => i >= start && r.op === 'sync');
     end = end < 0 ? plan.length : end + 1;
     await shim.send(plan.slice(start, end));
+    if (start === 0) meanwhile();
     start = end;
     const r = await shim.next();
     if (r?.op === 'error') throw initError(translateInitError(r.args[0]));
