@@ -30,19 +30,44 @@ export function errnoText(e: any): string {
 
 /** One write(2) of the whole value, as the kernel parses each write separately. */
 export function writeCgroupFile(dir: string, file: string, value: string): void {
-  const full = path.join(dir, file);
-  let fd: number;
+  const writer = new CgroupWriter();
   try {
-    fd = fs.openSync(full, fs.constants.O_WRONLY | fs.constants.O_TRUNC);
-  } catch (e: any) {
-    throw new CgroupWriteError(full, value, e.code ?? 'EIO', e.code === 'ENOENT' ? 'no such file or directory' : errnoText(e));
-  }
-  try {
-    fs.writeSync(fd, value);
-  } catch (e: any) {
-    throw new CgroupWriteError(full, value, e.code ?? 'EIO', errnoText(e));
+    writer.write(dir, file, value);
   } finally {
-    fs.closeSync(fd);
+    writer.close();
+  }
+}
+
+/**
+ * Writes that keep the last file open: a run of writes to one file (a container's dozen device
+ * rules) then costs one open. Each write(2) is still parsed alone by the kernel.
+ */
+export class CgroupWriter {
+  private fd = -1;
+  private full = '';
+
+  write(dir: string, file: string, value: string): void {
+    const full = path.join(dir, file);
+    if (full !== this.full) {
+      this.close();
+      try {
+        this.fd = fs.openSync(full, fs.constants.O_WRONLY | fs.constants.O_TRUNC);
+      } catch (e: any) {
+        throw new CgroupWriteError(full, value, e.code ?? 'EIO', e.code === 'ENOENT' ? 'no such file or directory' : errnoText(e));
+      }
+      this.full = full;
+    }
+    try {
+      fs.writeSync(this.fd, value);
+    } catch (e: any) {
+      throw new CgroupWriteError(full, value, e.code ?? 'EIO', errnoText(e));
+    }
+  }
+
+  close(): void {
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    this.fd = -1;
+    this.full = '';
   }
 }
 

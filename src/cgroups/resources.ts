@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import type { LinuxDevice, LinuxResources } from '../spec/types';
 import type { CgroupPlacement } from './placement';
 import { Controllers, Located } from './controllers';
-import { CgroupWriteError, cgroupFileExists, readCgroupFile, readNumber, writeCgroupFile } from './files';
+import { CgroupWriteError, CgroupWriter, cgroupFileExists, readCgroupFile, readNumber } from './files';
 import { blkioWeightToIoWeight, cpuMax, hugePageSizeName, limitOrMax, sharesToWeight, swapToV2 } from './convert';
 import { deviceWrites, effectiveRules } from './devices';
 import { deviceProgram } from './ebpf';
@@ -326,22 +326,27 @@ export function planResources(ctl: Controllers, r: LinuxResources, opts: PlanOpt
 
 export function executePlan(ctl: Controllers, plan: Plan): void {
   ctl.enableV2(plan.enable);
-  const retry: Step[] = [];
-  for (const step of plan.steps) {
-    try {
-      runStep(step);
-    } catch (e) {
-      if (step.retryOnEinval && e instanceof CgroupWriteError && e.code === 'EINVAL') retry.push(step);
-      else throw e;
+  const writer = new CgroupWriter();
+  try {
+    const retry: Step[] = [];
+    for (const step of plan.steps) {
+      try {
+        runStep(step, writer);
+      } catch (e) {
+        if (step.retryOnEinval && e instanceof CgroupWriteError && e.code === 'EINVAL') retry.push(step);
+        else throw e;
+      }
     }
+    for (const step of retry) runStep(step, writer);
+  } finally {
+    writer.close();
   }
-  for (const step of retry) runStep(step);
 }
 
-function runStep(step: Step): void {
+function runStep(step: Step, writer: CgroupWriter): void {
   if (step.ifExists && !cgroupFileExists(step.dir, step.file)) return;
   try {
-    writeCgroupFile(step.dir, step.file, step.value);
+    writer.write(step.dir, step.file, step.value);
   } catch (e) {
     if (e instanceof CgroupWriteError && e.code === 'EBUSY' && /^memory\.(memsw\.)?limit_in_bytes$/.test(step.file))
       throw new Error(memoryLimitMessage(step.dir, Number(step.value), 1));
