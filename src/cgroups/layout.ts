@@ -13,8 +13,18 @@ export function keyOf(h: Hierarchy): string {
   return h.version === 2 ? 'unified' : h.controllers.join(',');
 }
 
-/** The cgroup hierarchies mounted on this host: v1, v2 (unified) or both (hybrid). */
-export function hostHierarchies(mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8')): Hierarchy[] {
+let ours: Hierarchy[] | undefined;
+
+/**
+ * The cgroup hierarchies mounted on this host: v1, v2 (unified) or both (hybrid). Read once per
+ * skiff process (create asks twice: the migration warm-up, then the cgroups themselves).
+ */
+export function hostHierarchies(): Hierarchy[] {
+  return (ours ??= hierarchiesIn(fs.readFileSync('/proc/self/mountinfo', 'utf8')));
+}
+
+/** The cgroup hierarchies a mountinfo text shows. */
+export function hierarchiesIn(mountinfo: string): Hierarchy[] {
   const found: Hierarchy[] = [];
   for (const line of mountinfo.split('\n')) {
     const sep = line.indexOf(' - ');
