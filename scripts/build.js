@@ -77,17 +77,21 @@ function compile(orderFiles) {
 
 /**
  * Which bytecode the common calls use, recorded by running the first build (BUN_BYTECODE_ORDER_OUT).
- * The calls fail early on purpose (no such container, no bundle): they need no root and touch nothing,
+ * The calls fail early on purpose (no such container; a bundle without its rootfs): they need no root and touch nothing,
  * yet go through start-up, flag parsing, dispatch and each command's module load, the shared part of
  * every call. Most frequent first, as bun wants them.
  */
 function recordBytecodeOrder() {
   const scratch = fs.mkdtempSync(path.join(require('os').tmpdir(), 'skiff-order-'));
   const stateRoot = path.join(scratch, 'root');
+  // A bundle whose config is valid but whose rootfs is missing: create and run then fail only after
+  // reading and validating the config, so the validator's bytecode is laid out with the rest.
+  const bundle = path.join(scratch, 'bundle');
+  fs.mkdirSync(bundle);
+  execFileSync(path.join(bin, 'skiff'), ['spec', '--bundle', bundle], { stdio: 'ignore' });
   const calls = [
     ['state', 'none'], ['kill', 'none', 'KILL'], ['start', 'none'], ['delete', '--force', 'none'],
-    ['exec', 'none', '/bin/true'], ['create', '--bundle', path.join(scratch, 'no-bundle'), 'none'],
-    ['run', '--bundle', path.join(scratch, 'no-bundle'), 'none'], ['list'], ['features'], ['--version'],
+    ['exec', 'none', '/bin/true'], ['create', '--bundle', bundle, 'none'], ['run', '--bundle', bundle, 'none'], ['list'], ['features'], ['--version'],
   ];
   const files = calls.map((call, i) => {
     const out = path.join(scratch, `order-${i}.txt`);
