@@ -8,7 +8,7 @@ import type { SavedState } from '../container/state-file';
 import { namespacePlan, namespaceProcName } from '../container/namespaces';
 import { joinCgroups, subCgroupPlacement } from '../cgroups/placement';
 import { ShimChannel } from '../shim/channel';
-import { consoleSocketRecords, initError, record } from '../shim/records';
+import { consoleSocketRecords, initError, PlanRecord, record } from '../shim/records';
 import { ownBoundingSet } from './capabilities';
 import { userProcessRecords } from './process-plan';
 import { writePidFile } from './pid-file';
@@ -58,15 +58,26 @@ export async function execProcess(dir: string, state: SavedState, proc: any, opt
     if (!opts.detach) phase1.push(record('stay', 0));
     phase1.push(record('end'));
     await shim.send(phase1);
+    const containerState = { ociVersion: state.ociVersion, id: state.id, status: 'running', pid: state.pid, bundle: state.bundle, annotations: state.annotations ?? {} };
+    const buildPlan = (pid: number) => userProcessRecords(proc, {
+      preserveFds: opts.preserveFds, availableCaps: ownBoundingSet(), warn: opts.warn, withRlimits: true,
+      seccomp: seccompPlan(seccomp, { pid, state: containerState }),
+    });
+    // Only a seccomp listener is told the process's pid: otherwise the plan is built while
+    // skiff-init joins the container. If that fails, it is built again once the process is known.
+    let plan: PlanRecord[] | undefined;
+    if (!seccomp?.listenerPath) {
+      try {
+        plan = buildPlan(0);
+      } catch {
+        plan = undefined;
+      }
+    }
     const first = await shim.next();
     if (first?.op === 'error') throw initError(first.args[0]);
     if (first?.op !== 'pid') throw new Error('skiff-init ended before the process started');
     const pid = Number(first.args[0]);
-    const containerState = { ociVersion: state.ociVersion, id: state.id, status: 'running', pid: state.pid, bundle: state.bundle, annotations: state.annotations ?? {} };
-    const plan = userProcessRecords(proc, {
-      preserveFds: opts.preserveFds, availableCaps: ownBoundingSet(), warn: opts.warn, withRlimits: true,
-      seccomp: seccompPlan(seccomp, { pid, state: containerState }),
-    });
+    plan ??= buildPlan(pid);
     const size = proc.consoleSize ?? {};
     const terminalRecords = proc.terminal ? [record('console', size.height ?? 0, size.width ?? 0, 0), record('setsid'), record('ctty')] : [];
     await shim.send([...terminalRecords, ...plan]);
