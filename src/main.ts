@@ -3,12 +3,6 @@
  * container commands are loaded on demand by the dispatcher.
  */
 import { runCli } from './cli/dispatch';
-// What state, kill, start and delete all load, bundled into the entry chunk on purpose: under bun
-// each chunk loaded on demand costs about a millisecond, more than these small modules do.
-import './factory/load';
-import './container/status';
-import './container/lock';
-import './container/public-state';
 import { errorMessage } from './cli/errors';
 import { writeErr } from './log/write-all';
 
