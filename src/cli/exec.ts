@@ -8,6 +8,8 @@ import { loadContainer } from '../factory/load';
 import { RuntimeError } from './errors';
 import { log } from '../log';
 import { execProcess } from '../process/exec-process';
+// Static: create, in the same chunk, loads the validators anyway (setup-commands.ts).
+import { parseProcessFile } from '../spec/validate';
 
 function processFromFlags(base: any, command: string[], opts: Record<string, any>): any {
   if (command.length === 0) throw new RuntimeError('exec needs a command (or --process)');
@@ -42,7 +44,6 @@ export async function run(g: GlobalOptions, [id, ...command]: string[], opts: Re
   const { dir, state } = loadContainer(g.root, id);
   let proc: any;
   if (opts.process) {
-    const { parseProcessFile } = await import('../spec/validate');
     proc = parseProcessFile(opts.process);
   } else {
     proc = processFromFlags(state.config.process, command, opts);

@@ -282,7 +282,7 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'stats', kind: 'bool', default: false, usage: "display the container's stats then exit" },
     ],
     flagsAnywhere: true,
-    load: () => import('./events'),
+    load: () => import('./setup-commands').then((m) => m.events),
   },
   {
     name: 'exec',
@@ -418,7 +418,7 @@ export const COMMANDS: CommandSpec[] = [
     args: { exact: 1 },
     flags: updateFlags,
     flagsAnywhere: true,
-    load: () => import('./update'),
+    load: () => import('./setup-commands').then((m) => m.update),
   },
   {
     name: 'features',

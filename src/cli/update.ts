@@ -16,6 +16,7 @@ import { executePlan, Group, planResources } from '../cgroups/resources';
 import { parseMemorySize } from '../cgroups/convert';
 import { RuntimeError } from './errors';
 import { log } from '../log';
+import { validateConfig } from '../spec/validate';
 
 export async function run(g: GlobalOptions, [id]: string[], opts: Record<string, any>): Promise<number> {
   const warn = (msg: string) => log.warn(msg);
@@ -68,7 +69,6 @@ async function readResources(file: string): Promise<LinuxResources> {
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new RuntimeError('resources: must be a JSON object (linux.resources)');
   // The config validators check the fields (types, ranges, the spec's rules), naming each one.
-  const { validateConfig } = await import('../spec/validate');
   const checked = validateConfig({ ociVersion: '1.3.0', root: { path: 'rootfs' }, linux: { resources: value } }, 'resources');
   return checked.linux!.resources!;
 }
