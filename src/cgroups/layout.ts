@@ -6,6 +6,8 @@ export interface Hierarchy {
   /** v1 controllers (and name=... for named hierarchies); empty for cgroup2. */
   controllers: string[];
   version: 1 | 2;
+  /** What of the hierarchy the mount shows, as seen from skiff's cgroup namespace ("/": all of it). */
+  mountRoot?: string;
 }
 
 /** How a hierarchy is named in CgroupPlacement.dirs: "unified" or its v1 controllers. */
@@ -30,11 +32,13 @@ export function hierarchiesIn(mountinfo: string): Hierarchy[] {
     const sep = line.indexOf(' - ');
     if (sep < 0) continue;
     const [fstype, , superOptions] = line.slice(sep + 3).split(' ');
-    const mountPoint = unescapeMountPath(line.slice(0, sep).split(' ')[4]);
-    if (fstype === 'cgroup2') found.push({ mountPoint, controllers: [], version: 2 });
+    const fields = line.slice(0, sep).split(' ');
+    const mountPoint = unescapeMountPath(fields[4]);
+    const mountRoot = unescapeMountPath(fields[3]);
+    if (fstype === 'cgroup2') found.push({ mountPoint, controllers: [], version: 2, mountRoot });
     else if (fstype === 'cgroup') {
       const controllers = superOptions.split(',').filter((o) => o !== 'rw' && o !== 'ro' && !o.startsWith('release_agent') && o !== 'clone_children' && o !== 'noprefix' && o !== 'xattr');
-      found.push({ mountPoint, controllers, version: 1 });
+      found.push({ mountPoint, controllers, version: 1, mountRoot });
     }
   }
   // A hierarchy may be mounted twice; keep the first mount of each.

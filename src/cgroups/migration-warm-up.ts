@@ -16,7 +16,11 @@ import { hostHierarchies, keyOf } from './layout';
 export function warmUpCgroupMigration(): void {
   try {
     const first = hostHierarchies()[0];
-    const own = first && ownCgroupPath(fs.readFileSync('/proc/self/cgroup', 'utf8'), keyOf(first));
+    // /proc/self/cgroup gives paths from the root of skiff's cgroup namespace: they name skiff's own
+    // cgroup under the mount only if the mount shows the hierarchy from that root. Elsewhere (a host's
+    // cgroupfs bind-mounted into a cgroup namespace) the write could move skiff, so none is made.
+    if (!first || (first.mountRoot ?? '/') !== '/') return;
+    const own = ownCgroupPath(fs.readFileSync('/proc/self/cgroup', 'utf8'), keyOf(first));
     if (own === undefined) return;
     fs.writeFile(path.join(first.mountPoint, own, 'cgroup.procs'), String(process.pid), () => undefined);
   } catch {
