@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { hostHierarchies, keyOf } from './layout';
+import { hostHierarchies, Hierarchy, keyOf } from './layout';
 
 /**
  * The kernel makes the first cgroup migration after a quiet spell wait for an RCU grace period
@@ -15,17 +15,24 @@ import { hostHierarchies, keyOf } from './layout';
  */
 export function warmUpCgroupMigration(): void {
   try {
-    const first = hostHierarchies()[0];
-    // /proc/self/cgroup gives paths from the root of skiff's cgroup namespace: they name skiff's own
-    // cgroup under the mount only if the mount shows the hierarchy from that root. Elsewhere (a host's
-    // cgroupfs bind-mounted into a cgroup namespace) the write could move skiff, so none is made.
-    if (!first || (first.mountRoot ?? '/') !== '/') return;
-    const own = ownCgroupPath(fs.readFileSync('/proc/self/cgroup', 'utf8'), keyOf(first));
-    if (own === undefined) return;
-    fs.writeFile(path.join(first.mountPoint, own, 'cgroup.procs'), String(process.pid), () => undefined);
+    const procs = warmUpTarget(hostHierarchies(), fs.readFileSync('/proc/self/cgroup', 'utf8'));
+    if (procs) fs.writeFile(procs, String(process.pid), () => undefined);
   } catch {
     // no cgroups here: nothing to wait for
   }
+}
+
+/**
+ * The cgroup.procs file of skiff's own cgroup in the first hierarchy. /proc/self/cgroup gives paths
+ * from the root of skiff's cgroup namespace: they name skiff's cgroup under a mount only if the
+ * mount shows the hierarchy from that root. Elsewhere (a host's cgroupfs bind-mounted into a
+ * container) the write could move skiff, so there is no target.
+ */
+export function warmUpTarget(hierarchies: Hierarchy[], procSelfCgroup: string): string | undefined {
+  const first = hierarchies[0];
+  if (!first || (first.mountRoot ?? '/') !== '/') return undefined;
+  const own = ownCgroupPath(procSelfCgroup, keyOf(first));
+  return own === undefined ? undefined : path.join(first.mountPoint, own, 'cgroup.procs');
 }
 
 /**

@@ -2,7 +2,8 @@
  * Cgroup resources without a kernel: conversions, device rules, the write plan on v1, v2 and
  * hybrid layouts (over plain files in a temp dir), update's flag parsing and merging, and stats.
  */
-import { ownCgroupPath } from '../../src/cgroups/migration-warm-up';
+import { ownCgroupPath, warmUpTarget } from '../../src/cgroups/migration-warm-up';
+import { hierarchiesIn } from '../../src/cgroups/layout';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -442,5 +443,17 @@ describe('migration warm-up', () => {
     expect(ownCgroupPath(procSelfCgroup, 'name=systemd')).toBe('/init.scope');
     expect(ownCgroupPath(procSelfCgroup, 'unified')).toBe('/init.scope');
     expect(ownCgroupPath(procSelfCgroup, 'memory')).toBeUndefined();
+  });
+
+  it('writes to its own cgroup only where the mount shows the whole hierarchy', () => {
+    const mountinfo = (root: string) =>
+      `31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n` +
+      `32 31 0:29 ${root} /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct\n` +
+      `33 31 0:30 ${root} /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n`;
+    expect(warmUpTarget(hierarchiesIn(mountinfo('/')), procSelfCgroup)).toBe('/sys/fs/cgroup/cpu,cpuacct/cgroup.procs');
+    // A host's hierarchy bind-mounted from a sub-cgroup (or from outside skiff's cgroup namespace).
+    expect(warmUpTarget(hierarchiesIn(mountinfo('/docker/abc')), procSelfCgroup)).toBeUndefined();
+    expect(warmUpTarget(hierarchiesIn(mountinfo('/..')), procSelfCgroup)).toBeUndefined();
+    expect(warmUpTarget([], procSelfCgroup)).toBeUndefined();
   });
 });
