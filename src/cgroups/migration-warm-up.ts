@@ -4,7 +4,7 @@ import { hostHierarchies, Hierarchy, keyOf } from './layout';
 
 /**
  * The kernel makes the first cgroup migration after a quiet spell wait for an RCU grace period
- * (the rcu_sync of its cgroup threadgroup lock): 5–10 ms on these VMs. Migrations that follow within
+ * (the rcu_sync of its cgroup threadgroup lock): 4–15 ms on these VMs. Migrations that follow within
  * a grace period or so go through at once. create and exec each move one process into the
  * container's cgroup, so each paid that wait in full, at a moment when nothing else could go on.
  *
