@@ -244,10 +244,12 @@ static void run_shim(void)
 		if (read_record(sync_in, &plan[count]) < 0)
 			_exit(1);
 		if (spare_in >= 0) {
-			/* skiff has both ends open now: from here its close is our end-of-file. */
+			/* skiff has both ends open now: from here its close is our end-of-file, and the
+			 * container outlives skiff (a detached create, a killed foreground run), as runc's does. */
 			close(spare_in);
 			close(spare_out);
 			spare_in = spare_out = -1;
+			prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 		}
 		if (is(&plan[count++], "end"))
 			break;
@@ -401,6 +403,12 @@ int main(int argc, char **argv, char **envp)
 		return 1;
 	}
 	error_fd = 2; /* until the channel exists */
+	/* Until skiff's first record skiff-init holds both ends of its own channel (open_channel), so it
+	 * would wait forever for a skiff killed before sending one: it dies with skiff instead, until
+	 * run_shim has that record. Kept across the re-execution; a parent already gone shows here. */
+	const char *parent = getenv("_SKIFF_PARENT");
+	if (parent && (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != (pid_t)atoi(parent)))
+		_exit(1);
 	int base = atoi(fd);
 	if (fcntl(base + 1, F_GETFD) < 0)
 		open_channel(base); /* the first run; the sealed copy finds it made */

@@ -40,7 +40,8 @@ export class ShimChannel {
     for (let fd = 3; fd < this.base; fd++) stdio.push(fd);
     // The channel's four numbers start closed in the child, whatever we inherited there.
     stdio.push('ignore', 'ignore', 'ignore', 'ignore');
-    this.child = spawnShim(shimPath(), 'skiff-init', stdio, { _SKIFF_SYNC_FD: String(this.base) });
+    // _SKIFF_PARENT: skiff-init dies with us until our first record (native/main.c).
+    this.child = spawnShim(shimPath(), 'skiff-init', stdio, { _SKIFF_SYNC_FD: String(this.base), _SKIFF_PARENT: String(process.pid) });
     this.exited = this.child.exited;
     this.exited.then(() => (this.exitSeen = true));
     this.opened = this.open();
