@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { initPhase2, hookState, rootfsPath, InitPlanContext } from '../../src/container/init-plan';
+import { initPhase2, hookState, planNeedsPid, rootfsPath, InitPlanContext } from '../../src/container/init-plan';
 import { namespacePlan } from '../../src/container/namespaces';
 import { MS } from '../../src/rootfs/mount-flags';
 import { PlanRecord, record } from '../../src/shim/records';
@@ -373,5 +373,36 @@ describe('initPhase2', () => {
     const recs = initPhase2(ctxFor(config), '');
     expect(recs[indexOf(recs, 'bounding')]).toEqual(record('bounding', 1n << 5n));
     expect(warnings).toEqual(['unknown capability "CAP_BOGUS" ignored']);
+  });
+});
+
+describe('planNeedsPid (create builds the plan before the pid is known when it says no)', () => {
+  // Without a pid namespace the in-container hooks see the host pid, so any pid in the plan shows.
+  const hostPidConfig = () => {
+    const c = baseConfig();
+    c.linux.namespaces = [{ type: 'mount' }, { type: 'uts' }];
+    return c;
+  };
+  const withPid = (config: any, pid: number) => JSON.stringify(initPhase2(ctxFor(config, { hostPid: pid }), ''));
+  const hook = [{ path: '/bin/true' }];
+  const notify = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/listener.sock', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] };
+
+  test('no: the plan is the same whatever the pid', () => {
+    const c = hostPidConfig();
+    c.hooks = { prestart: hook, createRuntime: hook, poststart: hook, poststop: hook };
+    c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] };
+    expect(planNeedsPid(c)).toBe(false);
+    expect(withPid(c, 4242)).toBe(withPid(c, 0));
+  });
+
+  test.each([
+    ['a createContainer hook', (c: any) => (c.hooks = { createContainer: hook })],
+    ['a startContainer hook', (c: any) => (c.hooks = { startContainer: hook })],
+    ['a seccomp listener', (c: any) => (c.linux.seccomp = notify)],
+  ])('yes with %s: the plan carries the pid', (_name, configure) => {
+    const c = hostPidConfig();
+    configure(c);
+    expect(planNeedsPid(c)).toBe(true);
+    expect(withPid(c, 4242)).not.toBe(withPid(c, 0));
   });
 });
