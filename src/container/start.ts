@@ -4,6 +4,8 @@ import * as path from 'path';
 import { liveStatus } from './status';
 import { lockContainer } from './lock';
 import { SavedState, START_FIFO, START_REPLY_FIFO } from './state-file';
+import { runHooks } from './hooks';
+import { destroyContainer } from './destroy';
 
 type Warn = (msg: string) => void;
 
@@ -90,13 +92,11 @@ export async function startLockedCreated(dir: string, state: SavedState, warn: W
   }
   const poststart = state.config?.hooks?.poststart;
   if (poststart?.length) {
-    const { runHooks } = await import('./hooks');
     const hookState = { ociVersion: state.ociVersion, id: state.id, status: 'running', pid: state.pid, bundle: state.bundle, annotations: state.annotations ?? {} };
     try {
       await runHooks('poststart', poststart, hookState);
     } catch (e) {
       // runtime-spec 1.3.0: a failing poststart hook stops the container and destroys it (step 12).
-      const { destroyContainer } = await import('./destroy');
       await destroyContainer(dir, state, { runPoststop: true, warn });
       throw e;
     }
