@@ -14,8 +14,6 @@ int error_fd = -1;
 static char buf[65536];
 static size_t buf_start, buf_end;
 
-void reset_reader(void) { buf_start = buf_end = 0; }
-
 /* Returns the next byte, or -1 at end of stream. */
 static int next_byte(int fd)
 {

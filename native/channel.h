@@ -14,8 +14,6 @@ extern int error_fd;
 /* Reads one record; returns 0, or -1 at end of stream. Dies on a malformed record. */
 int read_record(int fd, struct record *r);
 void free_record(struct record *r);
-/* Forget buffered input (the forked child must not replay the parent's bytes). */
-void reset_reader(void);
 void send_record(int fd, const char *op, int argc, const char *const *argv);
 /* Sends `error <message>` on error_fd and exits 1. */
 void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));

@@ -176,6 +176,10 @@ static void dispatch(struct record *r)
 	else if (is(r, "pivot_root")) op_pivot_root(r);
 	else if (is(r, "chroot")) op_chroot(r);
 	else if (is(r, "become_root")) op_become_root(r);
+	else if (is(r, "unshare") && r->argc == 1) {
+		if (unshare((int)parse_u64(r->argv[0])) < 0)
+			fail_errno("unshare");
+	}
 	else if (is(r, "keyring") && r->argc == 1) {
 		/* A session keyring of the container's own, so it cannot read the host's keys. */
 		if (syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, r->argv[0]) < 0 && errno != ENOSYS)
@@ -295,7 +299,7 @@ static void run_shim(void)
 			if (child == 0) {
 				char go;
 				close(release[1]);
-				reset_reader();
+				/* The reader's buffer is kept: what P read past `end` is the start of C's plan. */
 				if (read(release[0], &go, 1) != 1)
 					_exit(1);
 				close(release[0]);

@@ -39,6 +39,11 @@ export class Controllers {
     this.layout = !unified ? 'v1' : this.v1.size === 0 ? 'v2' : 'hybrid';
   }
 
+  /** Device rules are an eBPF program on the cgroup2 directory where no v1 devices controller is mounted. */
+  get devicesByEbpf(): boolean {
+    return !this.v1.has('devices') && this.unified !== undefined;
+  }
+
   /** Controllers the cgroup2 root offers (cgroup.controllers of the mount point). */
   v2Available(): Set<string> {
     if (!this.available) {

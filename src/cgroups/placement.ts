@@ -28,26 +28,34 @@ export function cgroupPathFor(configured: string | undefined, id: string): strin
   return normal;
 }
 
-/** Makes the container's cgroup in every hierarchy (v1, v2 or hybrid). */
-export function createCgroups(cgroupPath: string, hierarchies = hostHierarchies()): CgroupPlacement {
+/** Where the container's cgroup is in every hierarchy (v1, v2 or hybrid), before it is made. */
+export function cgroupPlacement(cgroupPath: string, hierarchies = hostHierarchies()): CgroupPlacement {
   const placement: CgroupPlacement = { path: cgroupPath, dirs: {}, created: [] };
+  for (const h of hierarchies) {
+    const dir = path.join(h.mountPoint, cgroupPath);
+    placement.dirs[keyOf(h)] = dir;
+    if (h.controllers.includes('freezer')) placement.freezerState = path.join(dir, 'freezer.state');
+  }
+  if (!placement.freezerState && placement.dirs.unified && hierarchies.every((h) => h.version === 2))
+    placement.freezerState = path.join(placement.dirs.unified, 'cgroup.freeze');
+  return placement;
+}
+
+/** Makes the container's cgroup in every hierarchy. */
+export function createCgroups(cgroupPath: string, hierarchies = hostHierarchies()): CgroupPlacement {
+  const placement = cgroupPlacement(cgroupPath, hierarchies);
   try {
     for (const h of hierarchies) {
-      const dir = path.join(h.mountPoint, cgroupPath);
       // A parent shared with other containers can vanish under us when the last of them is deleted.
       for (let attempt = 0; ; attempt++) {
         try {
-          makeCgroupDir(h, dir, placement.created);
+          makeCgroupDir(h, placement.dirs[keyOf(h)], placement.created);
           break;
         } catch (e: any) {
           if (e.code !== 'ENOENT' || attempt >= 5) throw e;
         }
       }
-      placement.dirs[keyOf(h)] = dir;
-      if (h.controllers.includes('freezer')) placement.freezerState = path.join(dir, 'freezer.state');
     }
-    if (!placement.freezerState && placement.dirs.unified && hierarchies.every((h) => h.version === 2))
-      placement.freezerState = path.join(placement.dirs.unified, 'cgroup.freeze');
   } catch (e) {
     removeCgroups(placement);
     throw e;

@@ -277,12 +277,12 @@ class Planner {
   }
 
   devices(rules: LinuxResources['devices'], devices: LinuxDevice[] | undefined): void {
-    const dir = this.ctl.v1.get('devices');
     const writes = deviceWrites(rules, devices); // also checks the rules
-    if (dir) {
-      for (const w of writes) this.write(dir, w.file, w.value);
-    } else if (this.ctl.unified) {
+    if (this.ctl.devicesByEbpf) {
       this.plan.deviceProgram = deviceProgram(effectiveRules(rules, devices));
+    } else {
+      const dir = this.ctl.v1.get('devices');
+      if (dir) for (const w of writes) this.write(dir, w.file, w.value);
     }
   }
 }

@@ -6,7 +6,7 @@ import { MS } from '../rootfs/mount-flags';
 import { rlimitRecord } from '../process/rlimits';
 import { userProcessRecords, searchPathOf } from '../process/process-plan';
 import { seccompPlan } from '../seccomp/profile-records';
-import type { NamespacePlan } from './namespaces';
+import { CLONE_NEWCGROUP, NamespacePlan } from './namespaces';
 import type { CgroupPlacement } from '../cgroups/placement';
 import type { Hierarchy } from '../cgroups/layout';
 
@@ -54,6 +54,20 @@ function hookRecords(hooks: any[] | undefined, state: object): PlanRecord[] {
   });
 }
 
+/**
+ * Not an operation of skiff-init's: the point of the plan from which the init must be in its
+ * cgroups. The records before it need only the cgroups' paths; create may send them while it makes
+ * the cgroups, and moves the init into them here (factory/create.ts). Before: a cgroup mount, a hook,
+ * and `ready` at the latest.
+ */
+export const CGROUPS_BARRIER = 'cgroups_barrier';
+
+/** The plan cut at its barrier: what may run before the init is in its cgroups, and the rest. */
+export function splitAtCgroupsBarrier(plan: PlanRecord[]): [PlanRecord[], PlanRecord[]] {
+  const at = plan.findIndex((r) => r.op === CGROUPS_BARRIER);
+  return at < 0 ? [[], plan] : [plan.slice(0, at), plan.slice(at + 1)];
+}
+
 /** Where the root filesystem's parent mount is: pivot_root needs it not to be shared. */
 function parentMountPoint(rootfs: string, mountinfo: string): string {
   let best = '/';
@@ -76,6 +90,13 @@ export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[
   const proc = config.process;
   const out: PlanRecord[] = [];
   const userns = ns.created.has('user');
+  let inCgroups = false;
+  const needCgroups = () => {
+    if (inCgroups) return;
+    inCgroups = true;
+    out.push(record(CGROUPS_BARRIER));
+    if (ns.created.has('cgroup')) out.push(record('unshare', CLONE_NEWCGROUP));
+  };
 
   // Without a mount namespace of its own the container shares the host's (the spec: inherit it).
   // Its mounts then appear on the host, under the rootfs; delete unmounts them (see destroy.ts).
@@ -99,7 +120,10 @@ export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[
 
   const mounts: any[] = config.mounts ?? [];
   const mountCtx = { bundle: ctx.bundle, cgroup: ctx.cgroup, hierarchies: ctx.hierarchies };
-  for (const m of mounts) out.push(...mountRecords(m, mountCtx));
+  for (const m of mounts) {
+    if (m.type === 'cgroup' || m.type === 'cgroup2') needCgroups();
+    out.push(...mountRecords(m, mountCtx));
+  }
 
   const dests = new Map(mounts.map((m) => [containerPath(m.destination), m]));
   const devIsHostBind = (dests.get('/dev')?.options ?? []).some((o: string) => o === 'bind' || o === 'rbind');
@@ -110,6 +134,8 @@ export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[
   } else out.push(...deviceRecords(linux.devices ?? [], userns));
 
   const hooks = config.hooks ?? {};
+  // Hooks are processes of the container's: they start in its cgroups.
+  if (hooks.prestart?.length || hooks.createRuntime?.length || hooks.createContainer?.length) needCgroups();
   if (hooks.prestart?.length || hooks.createRuntime?.length) out.push(record('sync', 'createRuntime'));
   out.push(...hookRecords(hooks.createContainer, hookState(ctx, 'creating', true)));
 
@@ -138,6 +164,7 @@ export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[
   const seccomp = seccompPlan(linux.seccomp, { pid: ctx.hostPid, state: hookState(ctx, 'creating', false) });
   if (proc && seccomp) out.push(...seccomp.build);
   if (proc) out.push(record('check_exec', proc.args[0], pathVar));
+  needCgroups();
   out.push(record('ready'));
   out.push(record('await_start'));
 

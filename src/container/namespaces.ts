@@ -17,6 +17,7 @@ const KINDS: Record<string, [string, number]> = {
   time: ['time', 0x00000080],
 };
 const CLONE_NEWTIME = 0x80;
+export const CLONE_NEWCGROUP = KINDS.cgroup[1];
 
 /** The name of a namespace type under /proc/<pid>/ns. */
 export function namespaceProcName(type: string): string {
@@ -49,7 +50,7 @@ function mapText(maps: IdMapping[]): string {
 
 /**
  * Phase 1 of the plan: join namespaces given by path (user last, as joining it first would take
- * away the rights to join the others), create the rest with clone, write the id maps.
+ * away the rights to join the others), create the rest with clone (but for cgroup), write the id maps.
  */
 export function namespacePlan(
   namespaces: NamespaceSpec[],
@@ -76,8 +77,10 @@ export function namespacePlan(
     for (const [clock, off] of Object.entries(timeOffsets ?? {}))
       records.push(record('timens_offset', clock, off?.secs ?? 0, off?.nanosecs ?? 0));
   }
+  // Neither the time namespace (unshared above) nor the cgroup namespace: its root is the cgroup its
+  // creator is in, so the init makes it itself once it is in its own cgroups (init-plan.ts).
   let flags = 0;
-  for (const type of created) if (type !== 'time') flags |= KINDS[type][1];
+  for (const type of created) if (type !== 'time' && type !== 'cgroup') flags |= KINDS[type][1];
   records.push(record('clone', flags >>> 0));
   if (created.has('user')) {
     if (!uidMappings?.length || !gidMappings?.length)

@@ -9,10 +9,11 @@ import { namespacePlan } from '../container/namespaces';
 import { checkSysctls } from '../container/sysctl';
 import { checkUnsupported } from './unsupported';
 import { activationEnv, activationFds } from '../process/socket-activation';
-import { initPhase2, planNeedsPid, rootfsPath, hookState, InitPlanContext } from '../container/init-plan';
+import { CGROUPS_BARRIER, initPhase2, planNeedsPid, rootfsPath, hookState, InitPlanContext, splitAtCgroupsBarrier } from '../container/init-plan';
 import { runHooks } from '../container/hooks';
 import { destroyContainer } from '../container/destroy';
-import { cgroupPathFor, createCgroups, joinCgroups } from '../cgroups/placement';
+import { cgroupPathFor, cgroupPlacement, createCgroups, joinCgroups } from '../cgroups/placement';
+import { Controllers } from '../cgroups/controllers';
 import { hostHierarchies } from '../cgroups/layout';
 import { systemdUnitFor } from '../cgroups/systemd/unit';
 import { applyLateResources, applyResources } from '../cgroups/resources';
@@ -86,30 +87,42 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
   };
   if (sharesHostMountNamespace(config)) state.hostMountsBefore = mountPointsUnder(rootfs);
   let shim: ShimChannel | undefined;
+  let phase1Sent = false;
   try {
     writeState(dir, state);
     const hierarchies = hostHierarchies();
-    // skiff-init starts before the cgroups are made, so that its start-up overlaps the kernel's wait
-    // which making them may meet (cgroups/migration-warm-up.ts). It waits for its plan: nothing runs
-    // before it is in the container's cgroups.
+    const cgroups = cgroupPlacement(unit ? unit.cgroupPath : cgroupPathFor(linux.cgroupsPath, opts.id), hierarchies);
+    // Making the cgroups may wait for the kernel (cgroups/migration-warm-up.ts), so where it can,
+    // skiff-init makes the init, and the init carries out its plan up to the cgroups barrier
+    // (init-plan.ts), meanwhile; the init is moved into its cgroups once they are made. Not with a
+    // systemd scope, where systemd moves skiff-init itself, nor where the device rules are an eBPF
+    // program, which skiff-init attaches before it joins any namespace: there skiff-init joins the
+    // cgroups first, and the init is born in them.
+    const cgroupsFirst = Boolean(unit) || new Controllers(cgroups).devicesByEbpf;
+    // skiff-init starts first all the same, so that its start-up overlaps that wait too.
     shim = new ShimChannel({ preserveFds });
-    if (unit) {
-      // Recorded before the scope exists, so that a failure from here on stops it. Directories and
-      // limits come after the scope: starting it prunes the cgroups of the controllers systemd
-      // does not manage for it, and writes systemd's own defaults.
-      state.cgroup = { path: unit.cgroupPath, dirs: {}, created: [], systemdUnit: unit.name };
+    const makeCgroups = (): Buffer | undefined => {
+      state.cgroup = createCgroups(cgroups.path, hierarchies);
+      if (unit) state.cgroup.systemdUnit = unit.name;
+      const { deviceProgram } = applyResources(state.cgroup, linux.resources, linux.devices, opts.warn);
       writeState(dir, state);
-      const { startScope } = await import('../cgroups/systemd/scope');
-      await startScope(unit, shim.child.pid!, opts.id, linux.resources, hierarchies);
+      return deviceProgram;
+    };
+    const deviceRecords: PlanRecord[] = [];
+    if (cgroupsFirst) {
+      if (unit) {
+        // Recorded before the scope exists, so that a failure from here on stops it. Directories and
+        // limits come after the scope: starting it prunes the cgroups of the controllers systemd
+        // does not manage for it, and writes systemd's own defaults.
+        state.cgroup = { path: unit.cgroupPath, dirs: {}, created: [], systemdUnit: unit.name };
+        writeState(dir, state);
+        const { startScope } = await import('../cgroups/systemd/scope');
+        await startScope(unit, shim.child.pid!, opts.id, linux.resources, hierarchies);
+      }
+      const deviceProgram = makeCgroups();
+      joinCgroups(state.cgroup!, shim.child.pid!);
+      if (deviceProgram && cgroups.dirs.unified) deviceRecords.push(record('bpf_devices', cgroups.dirs.unified, deviceProgram.toString('hex')));
     }
-    state.cgroup = createCgroups(unit ? unit.cgroupPath : cgroupPathFor(linux.cgroupsPath, opts.id), hierarchies);
-    if (unit) state.cgroup.systemdUnit = unit.name;
-    const { deviceProgram } = applyResources(state.cgroup, linux.resources, linux.devices, opts.warn);
-    writeState(dir, state);
-    joinCgroups(state.cgroup, shim.child.pid!);
-    // Without a v1 devices controller the rules are an eBPF program; only skiff-init can attach it.
-    const deviceRecords = deviceProgram && state.cgroup.dirs.unified
-      ? [record('bpf_devices', state.cgroup.dirs.unified, deviceProgram.toString('hex'))] : [];
     // The start FIFOs are made first, by the shim with the host's view and credentials: the
     // init may be in a user namespace whose root cannot write to the state directory.
     // A terminal goes to the console socket, or in a foreground run to skiff-init, which relays it.
@@ -118,26 +131,35 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     if (opts.stay) phase1.push(record('stay', opts.stay.subreaper ? 1 : 0));
     phase1.push(record('end'));
     await shim.send(phase1);
+    phase1Sent = true;
     const ctx: InitPlanContext = {
-      id: opts.id, bundle, rootfs, stateDir: dir, config, ns, cgroup: state.cgroup, hierarchies,
+      id: opts.id, bundle, rootfs, stateDir: dir, config, ns, cgroup: cgroups, hierarchies,
       noPivot: opts.noPivot, terminal, noNewKeyring: opts.noNewKeyring, preserveFds, hostPid: 0,
       availableCaps: ownBoundingSet(), warn: opts.warn,
     };
     const mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8');
-    // A plan that does not carry the init's pid is built while skiff-init makes the init. If that
+    // A plan that does not carry the init's pid is built while skiff-init makes the init, and its
+    // part before the cgroups barrier sent at once (the init reads it once it exists). If building
     // fails, it is built again below, so that the error is handled once the init is known.
-    let plan: PlanRecord[] | undefined;
-    if (!planNeedsPid(config)) plan = buildOrUndefined(() => initPhase2(ctx, mountinfo));
+    let rest: PlanRecord[] | undefined;
+    const plan = planNeedsPid(config) ? undefined : buildOrUndefined(() => initPhase2(ctx, mountinfo));
+    if (plan) {
+      const [beforeCgroups, afterCgroups] = splitAtCgroupsBarrier(plan);
+      if (beforeCgroups.length) await shim.send(beforeCgroups);
+      rest = afterCgroups;
+    }
+    if (!cgroupsFirst) makeCgroups();
     const pidRecord = await expect(shim, 'pid');
     state.pid = Number(pidRecord.args[0]);
     ctx.hostPid = state.pid;
-    applyLateResources(state.cgroup, linux.resources);
-    plan ??= initPhase2(ctx, mountinfo);
+    if (!cgroupsFirst) joinCgroups(state.cgroup!, state.pid);
+    applyLateResources(state.cgroup!, linux.resources);
+    rest ??= initPhase2(ctx, mountinfo).filter((r) => r.op !== CGROUPS_BARRIER);
     const recordInit = () => {
       state.pidStartTime = procStat(state.pid)?.startTime ?? 0;
       writeState(dir, state);
     };
-    await drive(shim, plan, recordInit, async (name) => {
+    await drive(shim, rest, recordInit, async (name) => {
       if (name !== 'createRuntime') throw new Error(`unexpected sync ${name}`);
       const hookSt = hookState(ctx, 'creating', false);
       await runHooks('prestart', config.hooks?.prestart, hookSt);
@@ -148,11 +170,14 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     if (opts.pidFile) writePidFile(opts.pidFile, state.pid);
     await shim.endInput();
     // skiff-init's first process is done once it has reported the init's pid; reap it here, or it
-    // would be left to the caller as a zombie that the container's pids cgroup still counts.
+    // would be left to the caller as a zombie (one the container's pids cgroup counts, if it joined it).
     if (!opts.stay) await shim.exited;
     if (!opts.keepLocked) unlock();
     return { dir, state, shim, unlock: opts.keepLocked ? unlock : () => undefined };
   } catch (e) {
+    // An init skiff-init made is killed by destroy, which needs its pid.
+    if (shim && phase1Sent && !state.pid) state.pid = await reportedPid(shim);
+    if (state.pid && !state.pidStartTime) state.pidStartTime = procStat(state.pid)?.startTime ?? 0;
     if (shim) shim.close();
     await destroyContainer(dir, state, { runPoststop: isHookFailure(e), warn: opts.warn });
     throw e;
@@ -194,6 +219,12 @@ function buildOrUndefined<T>(build: () => T): T | undefined {
 
 function isHookFailure(e: unknown): boolean {
   return e instanceof Error && /^(unable to start container process: )?error running (prestart|createRuntime|createContainer) hook/.test(e.message);
+}
+
+/** The init's pid, once skiff-init reports it; 0 if it reports an error or ends instead. */
+async function reportedPid(shim: ShimChannel): Promise<number> {
+  const r = await shim.next();
+  return r?.op === 'pid' ? Number(r.args[0]) : 0;
 }
 
 async function expect(shim: ShimChannel, op: string) {

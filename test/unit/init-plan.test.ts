@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { initPhase2, hookState, planNeedsPid, rootfsPath, InitPlanContext } from '../../src/container/init-plan';
+import { CGROUPS_BARRIER, initPhase2, hookState, planNeedsPid, rootfsPath, splitAtCgroupsBarrier, InitPlanContext } from '../../src/container/init-plan';
 import { namespacePlan } from '../../src/container/namespaces';
 import { MS } from '../../src/rootfs/mount-flags';
 import { PlanRecord, record } from '../../src/shim/records';
@@ -231,6 +231,51 @@ describe('initPhase2', () => {
     expect(recs[cc]).toEqual(record('hook', '/hooks/cc', 5, JSON.stringify(state), 2, 'cc', '--x', 'A=1'));
     // A hook without args gets its path as argv[0]; startContainer sees the created state.
     expect(recs[sc].args.slice(2)).toEqual([JSON.stringify({ ...state, status: 'created' }), '1', '/hooks/sc']);
+  });
+
+  describe('the cgroups barrier (create moves the init into its cgroups there)', () => {
+    const cgroupCtx = (config: any) => ctxFor(config, {
+      hierarchies: [{ version: 1, mountPoint: '/sys/fs/cgroup/memory', controllers: ['memory'] } as any],
+      cgroup: { path: '/c1', dirs: { memory: '/sys/fs/cgroup/memory/c1' }, created: [] },
+    });
+
+    test('just before ready when nothing earlier needs the cgroups', () => {
+      const recs = initPhase2(ctxFor(baseConfig()), '');
+      expect(ops(recs).filter((op) => op === CGROUPS_BARRIER)).toHaveLength(1);
+      expect(indexOf(recs, CGROUPS_BARRIER)).toBe(indexOf(recs, 'ready') - 1);
+    });
+
+    test('before a cgroup mount: the mounts before it need only the paths', () => {
+      const config = baseConfig();
+      config.mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro'] });
+      const recs = initPhase2(cgroupCtx(config), '');
+      const barrier = indexOf(recs, CGROUPS_BARRIER);
+      expect(barrier).toBeGreaterThan(indexOf(recs, 'mount', 'devpts'));
+      expect(barrier).toBeLessThan(indexOf(recs, 'mount', '/sys/fs/cgroup/memory/c1'));
+      expect(ops(recs).filter((op) => op === CGROUPS_BARRIER)).toHaveLength(1);
+    });
+
+    test('before the hooks: their processes start in the cgroups', () => {
+      const config = baseConfig();
+      config.hooks = { createContainer: [{ path: '/hooks/cc' }] };
+      const recs = initPhase2(ctxFor(config), '');
+      expect(indexOf(recs, CGROUPS_BARRIER)).toBeLessThan(indexOf(recs, 'hook', '/hooks/cc'));
+      expect(indexOf(recs, CGROUPS_BARRIER)).toBeGreaterThan(indexOf(recs, 'mknod'));
+    });
+
+    test('a new cgroup namespace is unshared right after it, so its root is the container\'s cgroup', () => {
+      const config = baseConfig();
+      config.linux.namespaces.push({ type: 'cgroup' });
+      const recs = initPhase2(ctxFor(config), '');
+      expect(recs[indexOf(recs, CGROUPS_BARRIER) + 1]).toEqual(record('unshare', 0x02000000));
+      expect(ops(initPhase2(ctxFor(baseConfig()), ''))).not.toContain('unshare');
+    });
+
+    test('splitAtCgroupsBarrier: the records before it and after it, without it', () => {
+      const recs = [record('mount', 'a'), record(CGROUPS_BARRIER), record('ready')];
+      expect(splitAtCgroupsBarrier(recs)).toEqual([[record('mount', 'a')], [record('ready')]]);
+      expect(splitAtCgroupsBarrier([record('ready')])).toEqual([[], [record('ready')]]);
+    });
   });
 
   test('prestart hooks alone also make the sync point', () => {

@@ -20,13 +20,13 @@ describe('namespaceProcName', () => {
 });
 
 describe('namespacePlan', () => {
-  test('new namespaces are one clone with their CLONE_NEW* flags', () => {
+  test('new namespaces are one clone with their CLONE_NEW* flags, but for cgroup (the init unshares it)', () => {
     const plan = namespacePlan(
       [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }],
       undefined, undefined, undefined,
     );
     expect(plan.records).toEqual([
-      record('clone', CLONE.NEWPID | CLONE.NEWNET | CLONE.NEWIPC | CLONE.NEWUTS | CLONE.NEWNS | CLONE.NEWCGROUP),
+      record('clone', CLONE.NEWPID | CLONE.NEWNET | CLONE.NEWIPC | CLONE.NEWUTS | CLONE.NEWNS),
     ]);
     expect([...plan.created].sort()).toEqual(['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts']);
     expect(plan.joined.size).toBe(0);
