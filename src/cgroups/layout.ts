@@ -53,5 +53,7 @@ export function hierarchiesIn(mountinfo: string): Hierarchy[] {
 
 /** mountinfo escapes space, tab, newline and backslash as octal. */
 export function unescapeMountPath(s: string): string {
+  // Most paths have nothing escaped: no regular expression to compile then (bun compiles it cold).
+  if (!s.includes('\\')) return s;
   return s.replace(/\\([0-7]{3})/g, (_, oct) => String.fromCharCode(parseInt(oct, 8)));
 }

@@ -26,6 +26,7 @@ export async function run(g: GlobalOptions, [id]: string[], opts: Record<string,
   } catch (e) {
     created.unlock();
     if (!detach) await deleteContainer(dir, state, true, warn).catch(() => undefined);
+    await shim.stop();
     throw e;
   }
   created.unlock();

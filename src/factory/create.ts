@@ -178,8 +178,9 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     // An init skiff-init made is killed by destroy, which needs its pid.
     if (shim && phase1Sent && !state.pid) state.pid = await reportedPid(shim);
     if (state.pid && !state.pidStartTime) state.pidStartTime = procStat(state.pid)?.startTime ?? 0;
-    if (shim) shim.close();
+    // Destroyed first: a skiff-init that stays with the init reaps it once destroy kills it.
     await destroyContainer(dir, state, { runPoststop: isHookFailure(e), warn: opts.warn });
+    if (shim) await shim.stop();
     throw e;
   }
 }

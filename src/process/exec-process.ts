@@ -34,6 +34,17 @@ function checkState(dir: string, state: SavedState, ignorePaused: boolean): void
 }
 
 export async function execProcess(dir: string, state: SavedState, proc: any, opts: ExecOptions): Promise<number> {
+  // skiff-init starts first, so that its start-up overlaps the checks and the plan.
+  const shim = new ShimChannel({ preserveFds: opts.preserveFds });
+  try {
+    return await execWith(shim, dir, state, proc, opts);
+  } catch (e) {
+    await shim.stop();
+    throw e;
+  }
+}
+
+async function execWith(shim: ShimChannel, dir: string, state: SavedState, proc: any, opts: ExecOptions): Promise<number> {
   checkState(dir, state, opts.ignorePaused);
   if (proc.terminal && opts.detach && !opts.consoleSocket)
     throw new Error('cannot allocate tty if skiff will detach without setting console socket');
@@ -49,58 +60,47 @@ export async function execProcess(dir: string, state: SavedState, proc: any, opt
   // Checked before anything starts; built again with the pid once the process exists.
   seccompPlan(seccomp);
 
-  const shim = new ShimChannel({ preserveFds: opts.preserveFds });
-  try {
-    if (state.cgroup) joinCgroups(opts.subCgroups?.length ? subCgroupPlacement(state.cgroup, opts.subCgroups) : state.cgroup, shim.child.pid!);
-    // A terminal goes to the console socket, or (foreground) to skiff-init, which relays it.
-    const consoleRecords = !proc.terminal ? [] : opts.consoleSocket ? consoleSocketRecords(opts.consoleSocket) : [record('console_pair')];
-    const phase1 = [record('nodump'), ...consoleRecords, ...listenerConnectRecords(seccomp), ...ns.records];
-    if (!opts.detach) phase1.push(record('stay', 0));
-    phase1.push(record('end'));
-    await shim.send(phase1);
-    const containerState = { ociVersion: state.ociVersion, id: state.id, status: 'running', pid: state.pid, bundle: state.bundle, annotations: state.annotations ?? {} };
-    const buildPlan = (pid: number) => userProcessRecords(proc, {
-      preserveFds: opts.preserveFds, availableCaps: ownBoundingSet(), warn: opts.warn, withRlimits: true,
-      seccomp: seccompPlan(seccomp, { pid, state: containerState }),
-    });
-    // Only a seccomp listener is told the process's pid: otherwise the plan is built while
-    // skiff-init joins the container. If that fails, it is built again once the process is known.
-    let plan: PlanRecord[] | undefined;
-    if (!seccomp?.listenerPath) {
-      try {
-        plan = buildPlan(0);
-      } catch {
-        plan = undefined;
-      }
-    }
-    const first = await shim.next();
-    if (first?.op === 'error') throw initError(first.args[0]);
-    if (first?.op !== 'pid') throw new Error('skiff-init ended before the process started');
-    const pid = Number(first.args[0]);
-    plan ??= buildPlan(pid);
-    const size = proc.consoleSize ?? {};
-    const terminalRecords = proc.terminal ? [record('console', size.height ?? 0, size.width ?? 0, 0), record('setsid'), record('ctty')] : [];
-    await shim.send([...terminalRecords, ...plan]);
-    await shim.endInput();
-    // The channel is close-on-exec: end of file means exec succeeded; a record is an error.
-    const outcome = await shim.next();
-    if (outcome?.op === 'error') throw initError(outcome.args[0]);
-    if (opts.pidFile) writePidFile(opts.pidFile, pid);
-    if (opts.detach) {
-      shim.close();
-      return 0;
-    }
-    const stopForwarding = forwardSignals(pid);
-    const exit = await shim.exited;
-    stopForwarding();
-    return exitStatus(exit);
-  } catch (e) {
+  if (state.cgroup) joinCgroups(opts.subCgroups?.length ? subCgroupPlacement(state.cgroup, opts.subCgroups) : state.cgroup, shim.child.pid!);
+  // A terminal goes to the console socket, or (foreground) to skiff-init, which relays it.
+  const consoleRecords = !proc.terminal ? [] : opts.consoleSocket ? consoleSocketRecords(opts.consoleSocket) : [record('console_pair')];
+  const phase1 = [record('nodump'), ...consoleRecords, ...listenerConnectRecords(seccomp), ...ns.records];
+  if (!opts.detach) phase1.push(record('stay', 0));
+  phase1.push(record('end'));
+  await shim.send(phase1);
+  const containerState = { ociVersion: state.ociVersion, id: state.id, status: 'running', pid: state.pid, bundle: state.bundle, annotations: state.annotations ?? {} };
+  const buildPlan = (pid: number) => userProcessRecords(proc, {
+    preserveFds: opts.preserveFds, availableCaps: ownBoundingSet(), warn: opts.warn, withRlimits: true,
+    seccomp: seccompPlan(seccomp, { pid, state: containerState }),
+  });
+  // Only a seccomp listener is told the process's pid: otherwise the plan is built while
+  // skiff-init joins the container. If that fails, it is built again once the process is known.
+  let plan: PlanRecord[] | undefined;
+  if (!seccomp?.listenerPath) {
     try {
-      shim.child.kill('SIGKILL');
+      plan = buildPlan(0);
     } catch {
-      // gone
+      plan = undefined;
     }
-    shim.close();
-    throw e;
   }
+  const first = await shim.next();
+  if (first?.op === 'error') throw initError(first.args[0]);
+  if (first?.op !== 'pid') throw new Error('skiff-init ended before the process started');
+  const pid = Number(first.args[0]);
+  plan ??= buildPlan(pid);
+  const size = proc.consoleSize ?? {};
+  const terminalRecords = proc.terminal ? [record('console', size.height ?? 0, size.width ?? 0, 0), record('setsid'), record('ctty')] : [];
+  await shim.send([...terminalRecords, ...plan]);
+  await shim.endInput();
+  // The channel is close-on-exec: end of file means exec succeeded; a record is an error.
+  const outcome = await shim.next();
+  if (outcome?.op === 'error') throw initError(outcome.args[0]);
+  if (opts.pidFile) writePidFile(opts.pidFile, pid);
+  if (opts.detach) {
+    shim.close();
+    return 0;
+  }
+  const stopForwarding = forwardSignals(pid);
+  const exit = await shim.exited;
+  stopForwarding();
+  return exitStatus(exit);
 }

@@ -118,6 +118,20 @@ export class ShimChannel {
     this.input = -1;
   }
 
+  /**
+   * After a failure: kills skiff-init (if it is still there) and waits until it is reaped, then
+   * closes. Where nobody reaps orphans, a skiff-init left to exit after us would stay a zombie.
+   */
+  async stop(): Promise<void> {
+    try {
+      this.child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+    await this.exited;
+    this.close();
+  }
+
   close(): void {
     // Until its first record, skiff-init holds the other end of its input itself (so that our
     // open cannot block): it would wait for a plan forever.

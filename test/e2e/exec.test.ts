@@ -29,6 +29,22 @@ import { listCgroupHierarchies, readProcessCgroups } from '../helpers/cgroup-hie
 
 const e2e = useE2E();
 
+/** skiff-init processes (or zombies) left to pid 1: "pid state" for each. */
+function orphanedShims(): string[] {
+  const found: string[] = [];
+  for (const name of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (ppid === '1' && /skiff-ini/.test(comm)) found.push(`${name} ${state}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
 const SLEEPER = ['sleep', '1000'];
 
 interface Running {
@@ -310,6 +326,14 @@ describe('exec in the wrong state, or of a missing program', () => {
     expect(expectError(r)).toMatch(/unable to start container process: exec: \\?"no-such-binary-here\\?": executable file not found in \$PATH/);
     expect(r.code).toBe(255);
     expect(c.rt.state(c.id).status).toBe('running');
+  });
+
+  it('a failed exec leaves no skiff-init behind, not even a zombie for pid 1 to reap', () => {
+    const c = runningContainer('nozombie');
+    const before = new Set(orphanedShims());
+    for (let i = 0; i < 3; i++) expect(c.rt.exec(c.id, ['/no/such/file']).code).toBe(255);
+    expect(c.rt.exec(c.id, ['true'], { extraArgs: ['--cwd', '/no/dir'] }).code).toBe(255);
+    expect(orphanedShims().filter((p) => !before.has(p))).toEqual([]);
   });
 
   it('errors from setting up the process read as runc\'s, errno text as Go spells it (clients match on them)', () => {

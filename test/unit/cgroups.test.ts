@@ -3,7 +3,7 @@
  * hybrid layouts (over plain files in a temp dir), update's flag parsing and merging, and stats.
  */
 import { ownCgroupPath, warmUpTarget } from '../../src/cgroups/migration-warm-up';
-import { hierarchiesIn } from '../../src/cgroups/layout';
+import { hierarchiesIn, unescapeMountPath } from '../../src/cgroups/layout';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -455,5 +455,12 @@ describe('migration warm-up', () => {
     expect(warmUpTarget(hierarchiesIn(mountinfo('/docker/abc')), procSelfCgroup)).toBeUndefined();
     expect(warmUpTarget(hierarchiesIn(mountinfo('/..')), procSelfCgroup)).toBeUndefined();
     expect(warmUpTarget([], procSelfCgroup)).toBeUndefined();
+  });
+});
+
+describe('unescapeMountPath', () => {
+  it('turns mountinfo\'s octal escapes back into characters, and leaves plain paths alone', () => {
+    expect(unescapeMountPath('/sys/fs/cgroup/cpu,cpuacct')).toBe('/sys/fs/cgroup/cpu,cpuacct');
+    expect(unescapeMountPath('/mnt/a\\040b\\011c\\134d')).toBe('/mnt/a b\tc\\d');
   });
 });
