@@ -9,7 +9,7 @@ import { namespacePlan } from '../container/namespaces';
 import { checkSysctls } from '../container/sysctl';
 import { checkUnsupported } from './unsupported';
 import { activationEnv, activationFds } from '../process/socket-activation';
-import { CGROUPS_BARRIER, initPhase2, planNeedsPid, rootfsPath, hookState, InitPlanContext, splitAtCgroupsBarrier } from '../container/init-plan';
+import { initPhase2, planNeedsPid, rootfsPath, hookState, InitPlanContext, splitAtCgroupsBarrier } from '../container/init-plan';
 import { runHooks } from '../container/hooks';
 import { destroyContainer } from '../container/destroy';
 import { cgroupPathFor, cgroupPlacement, createCgroups, joinCgroups } from '../cgroups/placement';
@@ -22,7 +22,7 @@ import { ShimChannel } from '../shim/channel';
 import { mountPointsUnder, sharesHostMountNamespace } from '../rootfs/host-mounts';
 import { listenerConnectRecords } from '../seccomp/profile-records';
 import { writePidFile } from '../process/pid-file';
-import { consoleSocketRecords, initError, record, PlanRecord } from '../shim/records';
+import { consoleSocketRecords, initError, planAhead, record, PlanRecord } from '../shim/records';
 
 export interface CreateOptions {
   root: string;
@@ -142,7 +142,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     // part before the cgroups barrier sent at once (the init reads it once it exists). If building
     // fails, it is built again below, so that the error is handled once the init is known.
     let rest: PlanRecord[] | undefined;
-    const plan = planNeedsPid(config) ? undefined : buildOrUndefined(() => initPhase2(ctx, mountinfo));
+    const plan = planNeedsPid(config) ? undefined : planAhead(() => initPhase2(ctx, mountinfo));
     if (plan) {
       const [beforeCgroups, afterCgroups] = splitAtCgroupsBarrier(plan);
       if (beforeCgroups.length) await shim.send(beforeCgroups);
@@ -154,7 +154,7 @@ export async function createContainer(opts: CreateOptions): Promise<CreatedConta
     ctx.hostPid = state.pid;
     if (!cgroupsFirst) joinCgroups(state.cgroup!, state.pid);
     applyLateResources(state.cgroup!, linux.resources);
-    rest ??= initPhase2(ctx, mountinfo).filter((r) => r.op !== CGROUPS_BARRIER);
+    rest ??= splitAtCgroupsBarrier(initPhase2(ctx, mountinfo)).flat();
     const recordInit = () => {
       state.pidStartTime = procStat(state.pid)?.startTime ?? 0;
       writeState(dir, state);
@@ -208,14 +208,6 @@ function checkLsm(config: any, warn: (msg: string) => void): void {
   }
   if (config.process?.selinuxLabel || config.linux?.mountLabel)
     warn('SELinux labels are ignored: SELinux is not supported by skiff');
-}
-
-function buildOrUndefined<T>(build: () => T): T | undefined {
-  try {
-    return build();
-  } catch {
-    return undefined;
-  }
 }
 
 function isHookFailure(e: unknown): boolean {

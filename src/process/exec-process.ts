@@ -8,7 +8,7 @@ import type { SavedState } from '../container/state-file';
 import { namespacePlan, namespaceProcName } from '../container/namespaces';
 import { joinCgroups, subCgroupPlacement } from '../cgroups/placement';
 import { ShimChannel } from '../shim/channel';
-import { consoleSocketRecords, initError, PlanRecord, record } from '../shim/records';
+import { consoleSocketRecords, initError, planAhead, record } from '../shim/records';
 import { ownBoundingSet } from './capabilities';
 import { userProcessRecords } from './process-plan';
 import { writePidFile } from './pid-file';
@@ -74,14 +74,7 @@ async function execWith(shim: ShimChannel, dir: string, state: SavedState, proc:
   });
   // Only a seccomp listener is told the process's pid: otherwise the plan is built while
   // skiff-init joins the container. If that fails, it is built again once the process is known.
-  let plan: PlanRecord[] | undefined;
-  if (!seccomp?.listenerPath) {
-    try {
-      plan = buildPlan(0);
-    } catch {
-      plan = undefined;
-    }
-  }
+  let plan = seccomp?.listenerPath ? undefined : planAhead(() => buildPlan(0));
   const first = await shim.next();
   if (first?.op === 'error') throw initError(first.args[0]);
   if (first?.op !== 'pid') throw new Error('skiff-init ended before the process started');

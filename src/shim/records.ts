@@ -10,6 +10,18 @@ export function record(op: string, ...args: Array<string | number | bigint>): Pl
   return { op, args: args.map(String) };
 }
 
+/**
+ * A plan built ahead, while skiff-init works: undefined if building it fails now. The caller builds
+ * it again at the point where the error can be reported (skiff-init's process known, to be stopped).
+ */
+export function planAhead(build: () => PlanRecord[]): PlanRecord[] | undefined {
+  try {
+    return build();
+  } catch {
+    return undefined;
+  }
+}
+
 /** Records as netstrings, built as one string: a plan has hundreds of fields, a Buffer each was slow. */
 export function encodeRecords(records: PlanRecord[]): Buffer {
   let text = '';
