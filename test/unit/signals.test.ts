@@ -1,5 +1,10 @@
 /** parseSignal: signal names and numbers as `skiff kill` takes them. */
-import { parseSignal } from '../../src/process/signals';
+import * as os from 'os';
+import { parseSignal, SIGNAL_NUMBERS } from '../../src/process/signals';
+
+test("skiff's signal table is this host's", () => {
+  expect(SIGNAL_NUMBERS).toEqual(os.constants.signals);
+});
 
 describe('parseSignal', () => {
   test.each([
