@@ -12,6 +12,7 @@ import {
   makeBundle,
   ok,
   OciConfig,
+  orphanedShims,
   RunResult,
   tracesOfContainer,
   uniqueName,
@@ -165,6 +166,7 @@ describe('a bad config gets one message naming the field and leaves nothing behi
     const rt = e2e.runtime();
     const id = uniqueName('badcfg');
     const bundle = makeBundle({ args: ['echo', 'must not run'], configure: edit });
+    const shimsBefore = new Set(orphanedShims());
     const result = rt.create(id, bundle);
     expect(result.code).not.toBe(0);
     expect(result.stdout).not.toContain('must not run');
@@ -173,6 +175,8 @@ describe('a bad config gets one message naming the field and leaves nothing behi
     expect(lines[0]).toMatch(field);
     expect(tracesOfContainer({ root: rt.root, id, bundle: bundle.path })).toEqual([]);
     expect(fs.existsSync(rt.root) ? fs.readdirSync(rt.root) : []).toEqual([]);
+    // skiff starts skiff-init before it reads the config: it must be gone, not even a zombie.
+    expect(orphanedShims().filter((p) => !shimsBefore.has(p))).toEqual([]);
     return result;
   }
 

@@ -15,6 +15,7 @@ import {
   makeBundle,
   OciConfig,
   ok,
+  orphanedShims,
   processCmdline,
   RunResult,
   RuntimeUnderTest,
@@ -28,22 +29,6 @@ import {
 import { listCgroupHierarchies, readProcessCgroups } from '../helpers/cgroup-hierarchies';
 
 const e2e = useE2E();
-
-/** skiff-init processes (or zombies) left to pid 1: "pid state" for each. */
-function orphanedShims(): string[] {
-  const found: string[] = [];
-  for (const name of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (ppid === '1' && /skiff-ini/.test(comm)) found.push(`${name} ${state}`);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
-}
 
 const SLEEPER = ['sleep', '1000'];
 

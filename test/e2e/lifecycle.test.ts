@@ -15,6 +15,7 @@ import {
   shell,
   sleepSync,
   tracesOfContainer,
+  orphanedShims,
   uniqueName,
   useE2E,
   itSpecNotRunc,
@@ -363,10 +364,12 @@ describe('operations in the wrong state fail without effect', () => {
     const c = created(rt, 'dup');
     const other = makeBundle({ args: ['echo', 'second'] });
     const before = rt.state(c.id);
+    const shimsBefore = new Set(orphanedShims());
     expectError(rt.create(c.id, other));
     expect(rt.state(c.id)).toEqual(before);
     expect(isAlive(c.pid)).toBe(true);
     expect(tracesOfContainer({ root: rt.root, id: 'no-such-id', bundle: other.path })).toEqual([]);
+    expect(orphanedShims().filter((p) => !shimsBefore.has(p))).toEqual([]);
   });
 
   it.each([

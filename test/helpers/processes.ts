@@ -61,3 +61,19 @@ export function waitForExit(pid: number, timeoutMs: number): boolean {
   }
   return true;
 }
+
+/** skiff-init processes (or zombies) left to pid 1: "pid state" for each. */
+export function orphanedShims(): string[] {
+  const found: string[] = [];
+  for (const name of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (ppid === '1' && /skiff-ini/.test(comm)) found.push(`${name} ${state}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
