@@ -154,7 +154,7 @@ function median(v) {
 }
 
 function profile(o) {
-  const runs = o.runs === 20 && !o.quick ? 10 : o.runs; // 10 profiles per op unless --runs says otherwise
+  const runs = o.runsGiven || o.quick ? o.runs : 10; // 10 profiles per op unless --runs says otherwise
   const ops = o.ops || ['state', 'create', 'start', 'delete'];
   if (!fs.existsSync(BUN)) throw new Error(`${BUN} missing: npm ci`);
   const shim = path.join(REPO, 'bin', 'skiff-init');
