@@ -26,12 +26,8 @@ export function lockContainer(dir: string, timeoutMs = 30000): () => void {
       if (e.code === 'ENOENT') throw new Error('container does not exist');
       if (e.code !== 'EEXIST') throw e;
     }
-    let owner = 0;
-    try {
-      owner = Number(fs.readFileSync(file, 'utf8'));
-    } catch {
-      continue; // released meanwhile
-    }
+    const owner = lockOwnerPid(dir);
+    if (owner === undefined) continue; // released meanwhile
     // An empty lock whose writer died before writing its pid: stale once it is a second old.
     const orphaned = !owner && Date.now() - (fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 1000;
     if ((owner && procStat(owner) === null) || orphaned) {
@@ -40,5 +36,14 @@ export function lockContainer(dir: string, timeoutMs = 30000): () => void {
     }
     if (Date.now() > deadline) throw new Error(`container is locked by another skiff process (pid ${owner})`);
     sleep(5);
+  }
+}
+
+/** The pid written in the container's lock file: undefined without a lock, 0 before it is written. */
+export function lockOwnerPid(dir: string): number | undefined {
+  try {
+    return Number(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8'));
+  } catch {
+    return undefined;
   }
 }

@@ -89,6 +89,15 @@ describe('liveStatus', () => {
     expect(liveStatus(fx.tmp, state({ pidStartTime: ownStartTime() - 1 }))).toBe('stopped');
   });
 
+  test('phase creating before the pid is known: creating while the skiff holding the lock lives, else stopped', () => {
+    const creating = state({ pid: 0, pidStartTime: 0, phase: 'creating' });
+    expect(liveStatus(fx.tmp, creating)).toBe('stopped'); // no lock: nobody is creating it
+    fs.writeFileSync(path.join(fx.tmp, 'lock'), String(process.pid));
+    expect(liveStatus(fx.tmp, creating)).toBe('creating');
+    fs.writeFileSync(path.join(fx.tmp, 'lock'), String(deadPid()));
+    expect(liveStatus(fx.tmp, creating)).toBe('stopped');
+  });
+
   test('phase creating is creating', () => {
     fs.writeFileSync(path.join(fx.tmp, START_FIFO), '');
     expect(liveStatus(fx.tmp, state({ phase: 'creating' }))).toBe('creating');
