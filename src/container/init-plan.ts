@@ -55,17 +55,22 @@ function hookRecords(hooks: any[] | undefined, state: object): PlanRecord[] {
 }
 
 /**
- * Not an operation of skiff-init's: the point of the plan from which the init must be in its
- * cgroups. The records before it need only the cgroups' paths; create may send them while it makes
- * the cgroups, and moves the init into them here (factory/create.ts). Before: a cgroup mount, a hook,
- * and `ready` at the latest.
+ * Not operations of skiff-init's: the points of the plan from which the cgroup directories must
+ * exist, and from which the init must be in its cgroups. create sends the records before the first
+ * while it makes the directories, those before the second while it writes the limits and moves the
+ * init into them, and the rest after (factory/create.ts). The directories are needed by a cgroup
+ * mount, which binds them; the init in them by a hook, a cgroup namespace of its own (and so a
+ * cgroup mount in it), and `ready` at the latest.
  */
+export const CGROUP_DIRS_BARRIER = 'cgroup_dirs_barrier';
 export const CGROUPS_BARRIER = 'cgroups_barrier';
 
-/** The plan cut at its barrier: what may run before the init is in its cgroups, and the rest. */
-export function splitAtCgroupsBarrier(plan: PlanRecord[]): [PlanRecord[], PlanRecord[]] {
-  const at = plan.findIndex((r) => r.op === CGROUPS_BARRIER);
-  return at < 0 ? [[], plan] : [plan.slice(0, at), plan.slice(at + 1)];
+/** The plan cut at its barriers: before the directories exist, before the init is in them, and the rest. */
+export function splitAtCgroupsBarriers(plan: PlanRecord[]): [PlanRecord[], PlanRecord[], PlanRecord[]] {
+  const join = plan.findIndex((r) => r.op === CGROUPS_BARRIER);
+  const [upToJoin, rest] = join < 0 ? [[], plan] : [plan.slice(0, join), plan.slice(join + 1)];
+  const dirs = upToJoin.findIndex((r) => r.op === CGROUP_DIRS_BARRIER);
+  return dirs < 0 ? [upToJoin, [], rest] : [upToJoin.slice(0, dirs), upToJoin.slice(dirs + 1), rest];
 }
 
 /** Where the root filesystem's parent mount is: pivot_root needs it not to be shared. */
@@ -90,13 +95,23 @@ export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[
   const proc = config.process;
   const out: PlanRecord[] = [];
   const userns = ns.created.has('user');
+  let dirsMade = false;
   let inCgroups = false;
+  const needCgroupDirs = () => {
+    if (dirsMade) return;
+    dirsMade = true;
+    out.push(record(CGROUP_DIRS_BARRIER));
+  };
   const needCgroups = () => {
     if (inCgroups) return;
+    needCgroupDirs();
     inCgroups = true;
     out.push(record(CGROUPS_BARRIER));
     if (ns.created.has('cgroup')) out.push(record('unshare', CLONE_NEWCGROUP));
   };
+  // A cgroup mount binds the container's cgroup directories. In a cgroup namespace of the
+  // container's it must come after the unshare, so after the init is in its cgroups.
+  const cgroupNs = ns.created.has('cgroup') || ns.joined.has('cgroup');
 
   // Without a mount namespace of its own the container shares the host's (the spec: inherit it).
   // Its mounts then appear on the host, under the rootfs; delete unmounts them (see destroy.ts).
@@ -121,7 +136,10 @@ export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[
   const mounts: any[] = config.mounts ?? [];
   const mountCtx = { bundle: ctx.bundle, cgroup: ctx.cgroup, hierarchies: ctx.hierarchies };
   for (const m of mounts) {
-    if (m.type === 'cgroup' || m.type === 'cgroup2') needCgroups();
+    if (m.type === 'cgroup' || m.type === 'cgroup2') {
+      if (cgroupNs) needCgroups();
+      else needCgroupDirs();
+    }
     out.push(...mountRecords(m, mountCtx));
   }
 

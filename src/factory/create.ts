@@ -9,7 +9,7 @@ import { namespacePlan } from '../container/namespaces';
 import { checkSysctls } from '../container/sysctl';
 import { checkUnsupported } from './unsupported';
 import { activationEnv, activationFds } from '../process/socket-activation';
-import { initPhase2, planNeedsPid, rootfsPath, hookState, InitPlanContext, splitAtCgroupsBarrier } from '../container/init-plan';
+import { initPhase2, planNeedsPid, rootfsPath, hookState, InitPlanContext, splitAtCgroupsBarriers } from '../container/init-plan';
 import { runHooks } from '../container/hooks';
 import { destroyContainer } from '../container/destroy';
 import { cgroupPathFor, cgroupPlacement, createCgroups, joinCgroups } from '../cgroups/placement';
@@ -110,12 +110,12 @@ async function createWith(shim: ShimChannel, listenFds: number, opts: CreateOpti
     // program, which skiff-init attaches before it joins any namespace: there skiff-init joins the
     // cgroups first, and the init is born in them.
     const cgroupsFirst = Boolean(unit) || new Controllers(cgroups).devicesByEbpf;
-    const makeCgroups = (): Buffer | undefined => {
+    const makeCgroupDirs = () => {
       state.cgroup = createCgroups(cgroups.path, hierarchies);
       if (unit) state.cgroup.systemdUnit = unit.name;
-      const { deviceProgram } = applyResources(state.cgroup, linux.resources, linux.devices, opts.warn);
-      return deviceProgram;
     };
+    const applyLimits = (): Buffer | undefined =>
+      applyResources(state.cgroup!, linux.resources, linux.devices, opts.warn).deviceProgram;
     const deviceRecords: PlanRecord[] = [];
     if (cgroupsFirst) {
       if (unit) {
@@ -127,7 +127,8 @@ async function createWith(shim: ShimChannel, listenFds: number, opts: CreateOpti
         const { startScope } = await import('../cgroups/systemd/scope');
         await startScope(unit, shim.child.pid!, opts.id, linux.resources, hierarchies);
       }
-      const deviceProgram = makeCgroups();
+      makeCgroupDirs();
+      const deviceProgram = applyLimits();
       writeState(dir, state);
       joinCgroups(state.cgroup!, shim.child.pid!);
       if (deviceProgram && cgroups.dirs.unified) deviceRecords.push(record('bpf_devices', cgroups.dirs.unified, deviceProgram.toString('hex')));
@@ -147,23 +148,28 @@ async function createWith(shim: ShimChannel, listenFds: number, opts: CreateOpti
       availableCaps: ownBoundingSet(), warn: opts.warn,
     };
     const mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8');
-    // A plan that does not carry the init's pid is built while skiff-init makes the init, and its
-    // part before the cgroups barrier sent at once (the init reads it once it exists). If building
-    // fails, it is built again below, so that the error is handled once the init is known.
-    let rest: PlanRecord[] | undefined;
+    // A plan that does not carry the init's pid is built while skiff-init makes the init, and sent
+    // in three parts (init-plan.ts, the cgroup barriers): what needs no cgroup at once (the init
+    // reads it once it exists), what needs the directories once they are made, so that the init
+    // goes on while the limits are written and it is moved, and the rest after. If building fails,
+    // it is built again below, so that the error is handled once the init is known.
     const plan = planNeedsPid(config) ? undefined : planAhead(() => initPhase2(ctx, mountinfo));
-    if (plan) {
-      const [beforeCgroups, afterCgroups] = splitAtCgroupsBarrier(plan);
-      if (beforeCgroups.length) await shim.send(beforeCgroups);
-      rest = afterCgroups;
+    const [beforeDirs, beforeJoin, afterJoin]: [PlanRecord[], PlanRecord[], PlanRecord[] | undefined] =
+      plan ? splitAtCgroupsBarriers(plan) : [[], [], undefined];
+    if (cgroupsFirst) beforeDirs.push(...beforeJoin.splice(0));
+    if (beforeDirs.length) await shim.send(beforeDirs);
+    let rest = afterJoin;
+    if (!cgroupsFirst) {
+      makeCgroupDirs();
+      if (beforeJoin.length) await shim.send(beforeJoin);
+      applyLimits();
     }
-    if (!cgroupsFirst) makeCgroups();
     const pidRecord = await expect(shim, 'pid');
     state.pid = Number(pidRecord.args[0]);
     ctx.hostPid = state.pid;
     if (!cgroupsFirst) joinCgroups(state.cgroup!, state.pid);
     applyLateResources(state.cgroup!, linux.resources);
-    rest ??= splitAtCgroupsBarrier(initPhase2(ctx, mountinfo)).flat();
+    rest ??= splitAtCgroupsBarriers(initPhase2(ctx, mountinfo)).flat();
     // The cgroups made late are recorded here too, with the pid, while the init goes on: by the
     // time they are made the init waits for us, and one write fewer is ~0.2 ms off every create.
     // (A create killed before this write leaves its cgroups unrecorded, as before it for its pid.)
