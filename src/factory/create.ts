@@ -15,6 +15,7 @@ import { destroyContainer } from '../container/destroy';
 import { cgroupPathFor, cgroupPlacement, createCgroups, joinCgroups } from '../cgroups/placement';
 import { Controllers } from '../cgroups/controllers';
 import { hostHierarchies } from '../cgroups/layout';
+import { warmUpCgroupMigration } from '../cgroups/migration-warm-up';
 import { systemdUnitFor } from '../cgroups/systemd/unit';
 import { applyLateResources, applyResources } from '../cgroups/resources';
 import { ownBoundingSet } from '../process/capabilities';
@@ -142,6 +143,10 @@ async function createWith(shim: ShimChannel, listenFds: number, opts: CreateOpti
     phase1.push(record('end'));
     await shim.send(phase1);
     phase1Sent = true;
+    // The kernel's fast path for cgroup migrations stays open about one grace period after the
+    // last one (cgroups/migration-warm-up.ts): when that is short, the warm-up of dispatch has
+    // closed again by the time the init is moved. Touched again here, it reopens or stays open.
+    if (!cgroupsFirst) warmUpCgroupMigration();
     const ctx: InitPlanContext = {
       id: opts.id, bundle, rootfs, stateDir: dir, config, ns, cgroup: cgroups, hierarchies,
       noPivot: opts.noPivot, terminal, noNewKeyring: opts.noNewKeyring, preserveFds, hostPid: 0,
