@@ -11,7 +11,9 @@ import { hostHierarchies, Hierarchy, keyOf } from './layout';
  * Writing skiff's own pid into the cgroup it is already in moves nothing, but takes the same lock.
  * Started on a worker thread as create, run or exec begins (cli/program.ts), it lets the grace period
  * pass beside the work that comes before the container's own migration (cgroup directories made
- * meanwhile wait for it too: the write holds the cgroup mutex). A failure only means the wait comes later.
+ * meanwhile wait for it too: the write holds the cgroup mutex). The fast path closes again about a
+ * grace period after the last migration, so create touches it once more on the way (factory/create.ts).
+ * A failure only means the wait comes later.
  */
 export function warmUpCgroupMigration(): void {
   try {
