@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { procStat } from './proc-stat';
+import { pidRuns } from './proc-stat';
 
 const LOCK_FILE = 'lock';
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -30,7 +30,8 @@ export function lockContainer(dir: string, timeoutMs = 30000): () => void {
     if (owner === undefined) continue; // released meanwhile
     // An empty lock whose writer died before writing its pid: stale once it is a second old.
     const orphaned = !owner && Date.now() - (fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 1000;
-    if ((owner && procStat(owner) === null) || orphaned) {
+    // A zombie owner has exited too: its parent has only not reaped it yet.
+    if ((owner && !pidRuns(owner)) || orphaned) {
       fs.rmSync(file, { force: true });
       continue;
     }

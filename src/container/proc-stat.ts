@@ -22,5 +22,15 @@ export function procStat(pid: number): ProcStat | null {
 export function isAlive(pid: number, startTime: number): boolean {
   if (!pid) return false;
   const st = procStat(pid);
-  return st !== null && st.state !== 'Z' && st.state !== 'X' && st.startTime === startTime;
+  return st !== null && isRunning(st) && st.startTime === startTime;
+}
+
+/** True while some process has this pid and has not exited (a zombie has). */
+export function pidRuns(pid: number): boolean {
+  const st = pid ? procStat(pid) : null;
+  return st !== null && isRunning(st);
+}
+
+function isRunning(st: ProcStat): boolean {
+  return st.state !== 'Z' && st.state !== 'X';
 }

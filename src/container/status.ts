@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { isAlive, procStat } from './proc-stat';
+import { isAlive, pidRuns } from './proc-stat';
 import { lockOwnerPid } from './lock';
 import { SavedState, START_FIFO } from './state-file';
 
@@ -9,18 +9,12 @@ export type Status = 'creating' | 'created' | 'running' | 'stopped' | 'paused';
 /** The spec's status, read from the live system rather than trusted from the file. */
 export function liveStatus(dir: string, s: SavedState): Status {
   // Until skiff-init reports the init's pid, a create is told alive by the skiff holding the lock.
-  if (s.phase === 'creating' && !s.pid) return createrAlive(dir) ? 'creating' : 'stopped';
+  if (s.phase === 'creating' && !s.pid) return pidRuns(lockOwnerPid(dir) ?? 0) ? 'creating' : 'stopped';
   if (!isAlive(s.pid, s.pidStartTime)) return 'stopped';
   if (s.phase === 'creating') return 'creating';
   if (isFrozen(s)) return 'paused';
   if (fs.existsSync(path.join(dir, START_FIFO))) return 'created';
   return 'running';
-}
-
-function createrAlive(dir: string): boolean {
-  const owner = lockOwnerPid(dir);
-  const st = owner ? procStat(owner) : null;
-  return st !== null && st.state !== 'Z' && st.state !== 'X';
 }
 
 function isFrozen(s: SavedState): boolean {

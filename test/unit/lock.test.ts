@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { lockContainer } from '../../src/container/lock';
+import { procStat } from '../../src/container/proc-stat';
 import { useScratch } from './scratch';
 
 const fx = useScratch('skiff-lock-');
@@ -48,6 +49,22 @@ describe('lockContainer', () => {
   test('a lock whose owner died is taken over', () => {
     const dead = spawnSync('/bin/true').pid!;
     fs.writeFileSync(lockFile(), String(dead));
+    const release = lockContainer(fx.tmp, 1000);
+    expect(fs.readFileSync(lockFile(), 'utf8')).toBe(String(process.pid));
+    release();
+  });
+
+  test('a lock whose owner is a zombie (exited, not yet reaped) is taken over', async () => {
+    // The shell's background child is never reaped by the `sleep` the shell becomes.
+    const parent = spawn('/bin/sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    fx.children.push(parent);
+    const zombie = await new Promise<number>((resolve) => parent.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
+    const deadline = Date.now() + 5000;
+    while (procStat(zombie)?.state !== 'Z') {
+      if (Date.now() > deadline) throw new Error('no zombie');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    fs.writeFileSync(lockFile(), String(zombie));
     const release = lockContainer(fx.tmp, 1000);
     expect(fs.readFileSync(lockFile(), 'utf8')).toBe(String(process.pid));
     release();
