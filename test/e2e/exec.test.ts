@@ -321,6 +321,13 @@ describe('exec in the wrong state, or of a missing program', () => {
     expect(orphanedShims().filter((p) => !before.has(p))).toEqual([]);
   });
 
+  it('exec --detach leaves no skiff-init behind, not even a zombie for pid 1 to reap', () => {
+    const c = runningContainer('nozombiedetach');
+    const before = new Set(orphanedShims());
+    for (let i = 0; i < 3; i++) ok(c.rt.exec(c.id, ['true'], { extraArgs: ['--detach'] }));
+    expect(orphanedShims().filter((p) => !before.has(p))).toEqual([]);
+  });
+
   it('errors from setting up the process read as runc\'s, errno text as Go spells it (clients match on them)', () => {
     const c = runningContainer('errtext');
     // Docker maps "no such file or directory" in this message to exit code 127: the case matters.
