@@ -158,6 +158,13 @@ static void await_start_then_run_rest(void)
 	fail("plan ended without exec");
 }
 
+/* P: the time namespace, which clone(2) cannot make; C: its cgroup namespace, once in its cgroups. */
+static void op_unshare(const struct record *r)
+{
+	if (unshare((int)parse_u64(r->argv[0])) < 0)
+		fail_errno("unshare");
+}
+
 static void dispatch(struct record *r)
 {
 	if (is(r, "mount")) op_mount(r);
@@ -176,10 +183,7 @@ static void dispatch(struct record *r)
 	else if (is(r, "pivot_root")) op_pivot_root(r);
 	else if (is(r, "chroot")) op_chroot(r);
 	else if (is(r, "become_root")) op_become_root(r);
-	else if (is(r, "unshare") && r->argc == 1) {
-		if (unshare((int)parse_u64(r->argv[0])) < 0)
-			fail_errno("unshare");
-	}
+	else if (is(r, "unshare") && r->argc == 1) op_unshare(r);
 	else if (is(r, "keyring") && r->argc == 1) {
 		/* A session keyring of the container's own, so it cannot read the host's keys. */
 		if (syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, r->argv[0]) < 0 && errno != ENOSYS)
@@ -282,10 +286,8 @@ static void run_shim(void)
 		else if (is(r, "console_pair")) op_console_pair(r);
 		else if (is(r, "seccomp_listener")) op_seccomp_listener(r);
 		else if (is(r, "bpf_devices")) op_bpf_devices(r);
-		else if (is(r, "unshare") && r->argc == 1) {
-			if (unshare((int)parse_u64(r->argv[0])) < 0)
-				fail_errno("unshare");
-		} else if (is(r, "timens_offset") && r->argc == 3) {
+		else if (is(r, "unshare") && r->argc == 1) op_unshare(r);
+		else if (is(r, "timens_offset") && r->argc == 3) {
 			char line[128];
 			snprintf(line, sizeof line, "%s %s %s", r->argv[0], r->argv[1], r->argv[2]);
 			write_file("/proc/self/timens_offsets", line);

@@ -19,7 +19,7 @@ import { warmUpCgroupMigration } from '../cgroups/migration-warm-up';
 import { systemdUnitFor } from '../cgroups/systemd/unit';
 import { applyLateResources, applyResources } from '../cgroups/resources';
 import { ownBoundingSet } from '../process/capabilities';
-import { ShimChannel } from '../shim/channel';
+import { ShimChannel, withShim } from '../shim/channel';
 import { mountPointsUnder, sharesHostMountNamespace } from '../rootfs/host-mounts';
 import { listenerConnectRecords } from '../seccomp/profile-records';
 import { writePidFile } from '../process/pid-file';
@@ -52,28 +52,21 @@ export interface CreatedContainer {
 }
 
 /** The create operation: bundle → a container in `created`, or an error and nothing left behind. */
-export async function createContainer(opts: CreateOptions): Promise<CreatedContainer> {
-  // skiff-init starts before anything else, so that its start-up overlaps reading and checking the
-  // config. It dies with us until our first record, and any failure stops it.
-  // Socket-activation fds come first, then the caller's --preserve-fds.
+export function createContainer(opts: CreateOptions): Promise<CreatedContainer> {
+  // skiff-init starts before the config is even read. Socket-activation fds come first, then the
+  // caller's --preserve-fds.
   const listenFds = activationFds();
-  const shim = new ShimChannel({ preserveFds: listenFds + opts.preserveFds });
-  try {
-    return await createWith(shim, listenFds, opts);
-  } catch (e) {
-    await shim.stop();
-    throw e;
-  }
+  const preserveFds = listenFds + opts.preserveFds;
+  return withShim({ preserveFds }, (shim) => createWith(shim, listenFds, preserveFds, opts));
 }
 
-async function createWith(shim: ShimChannel, listenFds: number, opts: CreateOptions): Promise<CreatedContainer> {
+async function createWith(shim: ShimChannel, listenFds: number, preserveFds: number, opts: CreateOptions): Promise<CreatedContainer> {
   const bundle = path.resolve(opts.bundle);
   const config = parseConfigFile(path.join(bundle, 'config.json'));
   const rootfs = rootfsPath(bundle, config);
   if (!fs.statSync(rootfs, { throwIfNoEntry: false })?.isDirectory())
     throw new Error(`root.path: ${rootfs} is not a directory`);
   if (listenFds && config.process) config.process.env = [...(config.process.env ?? []), ...activationEnv(listenFds)];
-  const preserveFds = listenFds + opts.preserveFds;
   const terminal = config.process?.terminal === true;
   checkTerminal(terminal, opts);
   checkLsm(config, opts.warn);
@@ -105,7 +98,7 @@ async function createWith(shim: ShimChannel, listenFds: number, opts: CreateOpti
     const hierarchies = hostHierarchies();
     const cgroups = cgroupPlacement(unit ? unit.cgroupPath : cgroupPathFor(linux.cgroupsPath, opts.id), hierarchies);
     // Making the cgroups may wait for the kernel (cgroups/migration-warm-up.ts), so where it can,
-    // skiff-init makes the init, and the init carries out its plan up to the cgroups barrier
+    // skiff-init makes the init, and the init carries out its plan up to the cgroup barriers
     // (init-plan.ts), meanwhile; the init is moved into its cgroups once they are made. Not with a
     // systemd scope, where systemd moves skiff-init itself, nor where the device rules are an eBPF
     // program, which skiff-init attaches before it joins any namespace: there skiff-init joins the
@@ -202,7 +195,7 @@ async function createWith(shim: ShimChannel, listenFds: number, opts: CreateOpti
     if (phase1Sent && !state.pid) state.pid = await reportedPid(shim);
     if (state.pid && !state.pidStartTime) state.pidStartTime = procStat(state.pid)?.startTime ?? 0;
     // Destroyed first: a skiff-init that stays with the init reaps it once destroy kills it.
-    // createContainer stops skiff-init after.
+    // withShim stops skiff-init after.
     await destroyContainer(dir, state, { runPoststop: isHookFailure(e), warn: opts.warn });
     throw e;
   }

@@ -7,7 +7,7 @@ import { liveStatus } from '../container/status';
 import type { SavedState } from '../container/state-file';
 import { namespacePlan, namespaceProcName } from '../container/namespaces';
 import { joinCgroups, subCgroupPlacement } from '../cgroups/placement';
-import { ShimChannel } from '../shim/channel';
+import { ShimChannel, withShim } from '../shim/channel';
 import { consoleSocketRecords, initError, planAhead, record } from '../shim/records';
 import { ownBoundingSet } from './capabilities';
 import { userProcessRecords } from './process-plan';
@@ -33,15 +33,8 @@ function checkState(dir: string, state: SavedState, ignorePaused: boolean): void
   if (status === 'creating') throw new Error('cannot exec in a container that is being created');
 }
 
-export async function execProcess(dir: string, state: SavedState, proc: any, opts: ExecOptions): Promise<number> {
-  // skiff-init starts first, so that its start-up overlaps the checks and the plan.
-  const shim = new ShimChannel({ preserveFds: opts.preserveFds });
-  try {
-    return await execWith(shim, dir, state, proc, opts);
-  } catch (e) {
-    await shim.stop();
-    throw e;
-  }
+export function execProcess(dir: string, state: SavedState, proc: any, opts: ExecOptions): Promise<number> {
+  return withShim({ preserveFds: opts.preserveFds }, (shim) => execWith(shim, dir, state, proc, opts));
 }
 
 async function execWith(shim: ShimChannel, dir: string, state: SavedState, proc: any, opts: ExecOptions): Promise<number> {

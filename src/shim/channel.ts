@@ -158,3 +158,17 @@ export class ShimChannel {
     this.ended = true;
   }
 }
+
+/**
+ * Starts skiff-init first, so that its start-up overlaps the caller's checks, and hands it to use;
+ * if use fails, skiff-init is stopped (killed and reaped) before the error goes on.
+ */
+export async function withShim<T>(opts: ShimOptions, use: (shim: ShimChannel) => Promise<T>): Promise<T> {
+  const shim = new ShimChannel(opts);
+  try {
+    return await use(shim);
+  } catch (e) {
+    await shim.stop();
+    throw e;
+  }
+}
