@@ -3,7 +3,7 @@ import * as path from 'path';
 import { parseConfigFile } from '../spec/validate';
 import { claimContainerDir } from './state-root';
 import { SavedState, START_FIFO, START_REPLY_FIFO, writeState } from '../container/state-file';
-import { procStat } from '../container/proc-stat';
+import { isAlive, procStat } from '../container/proc-stat';
 import { lockContainer } from '../container/lock';
 import { namespacePlan } from '../container/namespaces';
 import { checkSysctls } from '../container/sysctl';
@@ -194,9 +194,10 @@ async function createWith(shim: ShimChannel, listenFds: number, preserveFds: num
     // An init skiff-init made is killed by destroy, which needs its pid.
     if (phase1Sent && !state.pid) state.pid = await reportedPid(shim);
     if (state.pid && !state.pidStartTime) state.pidStartTime = procStat(state.pid)?.startTime ?? 0;
-    // Destroyed first: a skiff-init that stays with the init reaps it once destroy kills it.
-    // withShim stops skiff-init after.
+    // Destroyed first: a skiff-init that stays with the init reaps it once destroy kills it, and
+    // exits; withShim stops skiff-init after. Killed before that, it would leave the init a zombie.
     await destroyContainer(dir, state, { runPoststop: isHookFailure(e), warn: opts.warn });
+    if (opts.stay && state.pid && !isAlive(state.pid, state.pidStartTime)) await shim.exited;
     throw e;
   }
 }

@@ -79,7 +79,12 @@ async function execWith(shim: ShimChannel, dir: string, state: SavedState, proc:
   await shim.endInput();
   // The channel is close-on-exec: end of file means exec succeeded; a record is an error.
   const outcome = await shim.next();
-  if (outcome?.op === 'error') throw initError(outcome.args[0]);
+  if (outcome?.op === 'error') {
+    // The process exits once it has reported; in the foreground skiff-init reaps it and exits too.
+    // Waited for, not killed: killed first, it would leave the process a zombie for pid 1.
+    if (!opts.detach) await shim.exited;
+    throw initError(outcome.args[0]);
+  }
   if (opts.pidFile) writePidFile(opts.pidFile, pid);
   if (opts.detach) {
     shim.close();
