@@ -2,7 +2,7 @@
  * Freezing and thawing a container's cgroup: v1 freezer.state (FROZEN / THAWED, passing through
  * FREEZING) or v2 cgroup.freeze (1 / 0, done when cgroup.events says "frozen 1").
  */
-import * as path from 'path';
+import { path } from '../sys/lazy-builtins';
 import type { CgroupPlacement } from './placement';
 import { readCgroupFile, writeCgroupFile } from './files';
 

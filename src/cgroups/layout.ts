@@ -1,4 +1,4 @@
-import * as fs from 'fs';
+import { fs } from '../sys/lazy-builtins';
 
 /** One mounted cgroup hierarchy of the host. */
 export interface Hierarchy {

@@ -1,5 +1,4 @@
-import * as fs from 'fs';
-import * as path from 'path';
+import { fs, path } from '../sys/lazy-builtins';
 import { hostHierarchies, Hierarchy, keyOf } from './layout';
 
 /**

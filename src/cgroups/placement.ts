@@ -1,5 +1,5 @@
-import * as fs from 'fs';
-import * as path from 'path';
+import type { Dirent } from 'fs';
+import { fs, path } from '../sys/lazy-builtins';
 import { hostHierarchies, Hierarchy, keyOf } from './layout';
 
 /** Where a container's cgroup is, in every hierarchy, and which directories skiff made. */
@@ -138,7 +138,7 @@ export function removeCgroups(placement: CgroupPlacement): void {
 
 /** Removes the cgroups under dir, deepest first; returns whether there were any. */
 function removeSubCgroups(dir: string): boolean {
-  let entries: fs.Dirent[];
+  let entries: Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch {

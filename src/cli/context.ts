@@ -2,8 +2,8 @@
  * The global options every command receives, resolved from the global flags the
  * way runc does before running a command.
  */
-import * as fs from 'fs';
-import * as path from 'path';
+import { fs } from '../sys/lazy-builtins';
+import { absolutePath } from '../sys/absolute-path';
 import { RuntimeError } from './errors';
 
 export interface GlobalOptions {
@@ -64,7 +64,7 @@ export interface RawGlobalFlags {
 export function resolveGlobalOptions(raw: RawGlobalFlags): GlobalOptions {
   let root: string;
   if (raw.root !== undefined) {
-    root = path.resolve(raw.root);
+    root = absolutePath(raw.root);
     if (root === '/') throw new RuntimeError('Option --root argument should not be set to /');
   } else {
     const xdgRoot = xdgRuntimeRoot();

@@ -7,7 +7,7 @@ import { log } from '../log';
 export async function run(g: GlobalOptions, [id]: string[], opts: Record<string, any>): Promise<number> {
   let loaded;
   try {
-    loaded = loadContainer(g.root, id);
+    loaded = await loadContainer(g.root, id);
   } catch (e) {
     // runc: deleting a missing container with --force is not an error.
     if (opts.force && (e as Error).message === 'container does not exist') return 0;

@@ -16,8 +16,8 @@ import { log } from '../log';
 const OOM_POLL_MS = 100;
 
 export async function run(g: GlobalOptions, [id]: string[], opts: Record<string, any>): Promise<number> {
-  const { dir, state } = loadContainer(g.root, id);
-  if (liveStatus(dir, state) === 'stopped') throw new RuntimeError(`container with id ${id} is not running`);
+  const { dir, state } = await loadContainer(g.root, id);
+  if ((await liveStatus(dir, state)) === 'stopped') throw new RuntimeError(`container with id ${id} is not running`);
   const placement = state.cgroup;
   if (!placement) throw new RuntimeError(`container with id ${id} has no cgroup`);
   const interval = Number(opts.interval);

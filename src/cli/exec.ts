@@ -41,7 +41,7 @@ function processFromFlags(base: any, command: string[], opts: Record<string, any
 }
 
 export async function run(g: GlobalOptions, [id, ...command]: string[], opts: Record<string, any>): Promise<number> {
-  const { dir, state } = loadContainer(g.root, id);
+  const { dir, state } = await loadContainer(g.root, id);
   let proc: any;
   if (opts.process) {
     proc = parseProcessFile(opts.process);

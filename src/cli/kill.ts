@@ -5,7 +5,7 @@ import { killContainer } from '../container/kill';
 import { parseSignal } from '../process/signals';
 
 export async function run(g: GlobalOptions, [id, signal]: string[], opts: Record<string, any>): Promise<number> {
-  const { dir, state } = loadContainer(g.root, id);
-  killContainer(dir, state, parseSignal(signal), Boolean(opts.all));
+  const { dir, state } = await loadContainer(g.root, id);
+  await killContainer(dir, state, parseSignal(signal), Boolean(opts.all));
   return 0;
 }

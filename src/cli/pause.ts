@@ -7,11 +7,11 @@ import { liveStatus } from '../container/status';
 import { freeze, isFrozen } from '../cgroups/freezer';
 
 export async function run(g: GlobalOptions, [id]: string[]): Promise<number> {
-  const { dir } = loadContainer(g.root, id);
+  const { dir } = await loadContainer(g.root, id);
   const unlock = lockContainer(dir);
   try {
     const state = readState(dir);
-    const status = liveStatus(dir, state);
+    const status = await liveStatus(dir, state);
     // As runc: a created container may be paused too; a paused one is "not running".
     if ((status !== 'running' && status !== 'created') || !state.cgroup || isFrozen(state.cgroup))
       throw new Error('container not running');

@@ -8,7 +8,7 @@
  * (--pid-file -> opts.pidFile). Flags without a default are undefined when not given,
  * which is how a command tells "not set" from "set" (update, exec --no-new-privs).
  */
-import * as path from 'path';
+import { path } from '../sys/lazy-builtins';
 import type { FlagSpec } from './argv';
 import type { GlobalOptions } from './context';
 import { warmUpCgroupMigration } from '../cgroups/migration-warm-up';

@@ -31,7 +31,7 @@ export function containerPids(placement: CgroupPlacement | undefined): number[] 
 }
 
 export async function run(g: GlobalOptions, [id, ...psArgs]: string[], opts: Record<string, any>): Promise<number> {
-  const { state } = loadContainer(g.root, id);
+  const { state } = await loadContainer(g.root, id);
   const pids = containerPids(state.cgroup);
   if (opts.format === 'json') {
     writeOut(`${JSON.stringify(pids)}\n`);

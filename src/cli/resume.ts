@@ -7,11 +7,11 @@ import { liveStatus } from '../container/status';
 import { isFrozen, thaw } from '../cgroups/freezer';
 
 export async function run(g: GlobalOptions, [id]: string[]): Promise<number> {
-  const { dir } = loadContainer(g.root, id);
+  const { dir } = await loadContainer(g.root, id);
   const unlock = lockContainer(dir);
   try {
     const state = readState(dir);
-    const status = liveStatus(dir, state);
+    const status = await liveStatus(dir, state);
     // A paused container that was never started still reports "created".
     const paused = status === 'paused' || (status === 'created' && !!state.cgroup && isFrozen(state.cgroup));
     if (!paused || !state.cgroup) throw new Error('container not paused');

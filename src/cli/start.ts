@@ -5,7 +5,7 @@ import { startContainer } from '../container/start';
 import { log } from '../log';
 
 export async function run(g: GlobalOptions, [id]: string[]): Promise<number> {
-  const { dir, state } = loadContainer(g.root, id);
+  const { dir, state } = await loadContainer(g.root, id);
   await startContainer(dir, state, (msg) => log.warn(msg));
   return 0;
 }

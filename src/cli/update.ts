@@ -23,11 +23,11 @@ export async function run(g: GlobalOptions, [id]: string[], opts: Record<string,
   const delta = opts.resources !== undefined ? await readResources(opts.resources) : deltaFromFlags(opts, warn);
   // As runc: unlimited memory without a swap value means unlimited swap too.
   if (delta.memory?.limit === -1 && delta.memory.swap === undefined) delta.memory.swap = -1;
-  const { dir } = loadContainer(g.root, id);
+  const { dir } = await loadContainer(g.root, id);
   const unlock = lockContainer(dir);
   try {
     const state = readState(dir);
-    const status = liveStatus(dir, state);
+    const status = await liveStatus(dir, state);
     if (status === 'stopped' || status === 'creating' || !state.cgroup) throw new Error('container not running');
     const config = state.config ?? {};
     const saved: LinuxResources = config.linux?.resources ?? {};

@@ -9,7 +9,7 @@ type Warn = (msg: string) => void;
 
 export async function deleteContainer(dir: string, state: SavedState, force: boolean, warn: Warn): Promise<void> {
   const unlock = lockContainer(dir);
-  let status = liveStatus(dir, state);
+  let status = await liveStatus(dir, state);
   if (status !== 'stopped') {
     if (!force) {
       unlock();
@@ -17,7 +17,7 @@ export async function deleteContainer(dir: string, state: SavedState, force: boo
     }
     killEverything(state);
     waitFor(() => !isAlive(state.pid, state.pidStartTime), 10000);
-    status = liveStatus(dir, state);
+    status = await liveStatus(dir, state);
   }
   // destroy removes the directory, lock included.
   await destroyContainer(dir, state, { runPoststop: true, warn });

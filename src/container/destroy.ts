@@ -1,6 +1,6 @@
-import * as fs from 'fs';
+import { fs } from '../sys/lazy-builtins';
 import { isAlive } from './proc-stat';
-import { SavedState } from './state-file';
+import type { SavedState } from './state-file';
 import { runPoststopHooks } from './hooks';
 import { cgroupPids, removeCgroups } from '../cgroups/placement';
 import { thawQuietly } from '../cgroups/freezer';

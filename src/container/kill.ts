@@ -3,8 +3,8 @@ import { liveStatus } from './status';
 import type { SavedState } from './state-file';
 import { cgroupPids } from '../cgroups/placement';
 
-export function killContainer(dir: string, state: SavedState, signal: number, all: boolean): void {
-  const status = liveStatus(dir, state);
+export async function killContainer(dir: string, state: SavedState, signal: number, all: boolean): Promise<void> {
+  const status = await liveStatus(dir, state);
   if (status !== 'created' && status !== 'running' && status !== 'paused') throw new Error('container not running');
   if (all && state.cgroup) {
     for (const pid of cgroupPids(state.cgroup)) {

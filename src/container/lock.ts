@@ -1,5 +1,4 @@
-import * as fs from 'fs';
-import * as path from 'path';
+import { fs, path } from '../sys/lazy-builtins';
 import { pidRuns } from './proc-stat';
 
 const LOCK_FILE = 'lock';

@@ -14,8 +14,8 @@ export interface PublicState {
   owner: string;
 }
 
-export function publicState(dir: string, s: SavedState): PublicState {
-  const status = liveStatus(dir, s);
+export async function publicState(dir: string, s: SavedState): Promise<PublicState> {
+  const status = await liveStatus(dir, s);
   const out: PublicState = {
     ociVersion: s.ociVersion,
     id: s.id,

@@ -1,6 +1,5 @@
 /** The start operation: release a created container's init to exec the user program. */
-import * as fs from 'fs';
-import * as path from 'path';
+import { fs, path } from '../sys/lazy-builtins';
 import { liveStatus } from './status';
 import { lockContainer } from './lock';
 import { SavedState, START_FIFO, START_REPLY_FIFO } from './state-file';
@@ -72,7 +71,7 @@ function decodeError(raw: string): string {
 export async function startContainer(dir: string, state: SavedState, warn: Warn): Promise<void> {
   const unlock = lockContainer(dir);
   try {
-    const status = liveStatus(dir, state);
+    const status = await liveStatus(dir, state);
     if (status === 'stopped') throw new Error('cannot start a container that has stopped');
     if (status === 'running' || status === 'paused') throw new Error('cannot start an already running container');
     if (status !== 'created') throw new Error(`cannot start a container in the ${status} state`);

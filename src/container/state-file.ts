@@ -1,5 +1,5 @@
-import * as fs from 'fs';
-import * as path from 'path';
+import { fs } from '../sys/lazy-builtins';
+import { readText } from '../sys/quick-files';
 import type { CgroupPlacement } from '../cgroups/placement';
 
 /** What skiff keeps about a container in <root>/<id>/state.json. */
@@ -30,12 +30,17 @@ export const START_FIFO = 'start.fifo';
 export const START_REPLY_FIFO = 'start-reply.fifo';
 
 export function readState(dir: string): SavedState {
-  return JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), 'utf8'));
+  return JSON.parse(fs.readFileSync(`${dir}/${STATE_FILE}`, 'utf8'));
+}
+
+/** readState through quick-files.ts, for the commands that must not load node:fs. */
+export async function readStateQuickly(dir: string): Promise<SavedState> {
+  return JSON.parse(await readText(`${dir}/${STATE_FILE}`));
 }
 
 /** Atomic replace: readers see the old or the new file, never half of one. */
 export function writeState(dir: string, state: SavedState): void {
-  const tmp = path.join(dir, `.${STATE_FILE}.${process.pid}`);
+  const tmp = `${dir}/.${STATE_FILE}.${process.pid}`;
   fs.writeFileSync(tmp, JSON.stringify(state));
-  fs.renameSync(tmp, path.join(dir, STATE_FILE));
+  fs.renameSync(tmp, `${dir}/${STATE_FILE}`);
 }

@@ -1,7 +1,6 @@
-import * as fs from 'fs';
-import * as path from 'path';
+import { fs, path } from '../sys/lazy-builtins';
 import { containerDir } from './state-root';
-import { readState, SavedState } from '../container/state-file';
+import { readState, readStateQuickly, SavedState } from '../container/state-file';
 
 export interface LoadedContainer {
   dir: string;
@@ -9,10 +8,10 @@ export interface LoadedContainer {
 }
 
 /** Reads a container's saved state; the error runc gives when there is none. */
-export function loadContainer(root: string, id: string): LoadedContainer {
+export async function loadContainer(root: string, id: string): Promise<LoadedContainer> {
   const dir = containerDir(root, id);
   try {
-    return { dir, state: readState(dir) };
+    return { dir, state: await readStateQuickly(dir) };
   } catch (e: any) {
     if (e.code === 'ENOENT') throw new Error('container does not exist');
     throw e;

@@ -1,5 +1,5 @@
-import * as fs from 'fs';
-import * as path from 'path';
+import { fs, path } from '../sys/lazy-builtins';
+import { absolutePath } from '../sys/absolute-path';
 
 /** runc's rule for container ids: letters, digits, and _ + - . ; not "." or "..". */
 export function checkId(id: string): void {
@@ -8,7 +8,7 @@ export function checkId(id: string): void {
 
 export function containerDir(root: string, id: string): string {
   checkId(id);
-  return path.join(path.resolve(root), id);
+  return `${absolutePath(root)}/${id}`;
 }
 
 /** Claims the id: mkdir is atomic, so two creates of one id cannot both win. */

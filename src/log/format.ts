@@ -1,10 +1,10 @@
+import { fs } from '../sys/lazy-builtins';
 /**
  * Log line formats compatible with runc's logger (logrus):
  *   text: time="2026-12-02T06:15:05Z" level=error msg="container does not exist"
  *   json: {"level":"error","msg":"container does not exist","time":"2026-12-02T06:15:05Z"}
  * Tools such as go-runc parse these lines, so quoting and key order follow logrus.
  */
-import * as fs from 'fs';
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error' | 'fatal';
 export type LogFields = Record<string, string | number | boolean>;

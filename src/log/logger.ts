@@ -3,7 +3,7 @@
  * --log file (opened O_APPEND, created 0644, like runc). Writes are synchronous so
  * nothing is lost when the process exits right after logging a fatal error.
  */
-import * as fs from 'fs';
+import { fs } from '../sys/lazy-builtins';
 import { formatJson, formatText, type LogEntry, type LogFields, type LogLevel } from './format';
 import { writeAll } from './write-all';
 

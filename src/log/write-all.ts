@@ -1,4 +1,4 @@
-import * as fs from 'fs';
+import { fs } from '../sys/lazy-builtins';
 
 /**
  * Writes all of text to fd synchronously. skiff prints with this rather than process.stdout:

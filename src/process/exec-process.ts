@@ -26,8 +26,8 @@ export interface ExecOptions {
   warn: (msg: string) => void;
 }
 
-function checkState(dir: string, state: SavedState, ignorePaused: boolean): void {
-  const status = liveStatus(dir, state);
+async function checkState(dir: string, state: SavedState, ignorePaused: boolean): Promise<void> {
+  const status = await liveStatus(dir, state);
   if (status === 'stopped') throw new Error('cannot exec in a stopped container');
   if (status === 'paused' && !ignorePaused) throw new Error('cannot exec in a paused container (use --ignore-paused to override)');
   if (status === 'creating') throw new Error('cannot exec in a container that is being created');
@@ -38,7 +38,7 @@ export function execProcess(dir: string, state: SavedState, proc: any, opts: Exe
 }
 
 async function execWith(shim: ShimChannel, dir: string, state: SavedState, proc: any, opts: ExecOptions): Promise<number> {
-  checkState(dir, state, opts.ignorePaused);
+  await checkState(dir, state, opts.ignorePaused);
   if (proc.terminal && opts.detach && !opts.consoleSocket)
     throw new Error('cannot allocate tty if skiff will detach without setting console socket');
   if (!proc.terminal && opts.consoleSocket)

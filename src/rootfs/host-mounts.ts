@@ -2,7 +2,7 @@
  * A container without a mount namespace of its own makes its mounts in the host's, under its rootfs.
  * Nothing unmounts them when it exits, so delete does.
  */
-import * as fs from 'fs';
+import { fs } from '../sys/lazy-builtins';
 import type * as ChildProcess from 'child_process';
 
 export function sharesHostMountNamespace(config: any): boolean {

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { checkId, claimContainerDir, containerDir } from '../../src/factory/state-root';
+import { absolutePath } from '../../src/sys/absolute-path';
 
 let tmp: string;
 
@@ -38,6 +39,24 @@ describe('containerDir', () => {
     expect(containerDir('rel/root', 'c1')).toBe(path.join(process.cwd(), 'rel/root', 'c1'));
     expect(() => containerDir('/run/skiff', '..')).toThrow('invalid container ID format');
   });
+});
+
+describe('absolutePath', () => {
+  // Normal absolute paths are returned as they are (no node:path); everything else goes to path.resolve.
+  test.each(['/', '/run/skiff', '/a/b/c', '/a/..b', '/a/.b', '/a/b.', '/a/b..', '/a/...', '/run/containerd/runc/k8s.io'])(
+    '%j is already normal',
+    (p) => {
+      expect(absolutePath(p)).toBe(p);
+      expect(path.resolve(p)).toBe(p);
+    },
+  );
+
+  test.each(['//a', '/a//b', '/a/', '/a/b/', '/a/./b', '/a/../b', '/a/..', '/a/.', '/..', '/.', 'a', './a', '../a', '.', '', 'a/../../b'])(
+    '%j is resolved as path.resolve does',
+    (p) => {
+      expect(absolutePath(p)).toBe(path.resolve(p));
+    },
+  );
 });
 
 describe('claimContainerDir', () => {

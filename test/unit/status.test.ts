@@ -80,46 +80,46 @@ describe('isAlive', () => {
 });
 
 describe('liveStatus', () => {
-  test('a dead pid is stopped, whatever the saved phase', () => {
-    expect(liveStatus(fx.tmp, state({ pid: deadPid(), phase: 'created' }))).toBe('stopped');
-    expect(liveStatus(fx.tmp, state({ pid: deadPid(), phase: 'creating' }))).toBe('stopped');
+  test('a dead pid is stopped, whatever the saved phase', async () => {
+    expect(await liveStatus(fx.tmp, state({ pid: deadPid(), phase: 'created' }))).toBe('stopped');
+    expect(await liveStatus(fx.tmp, state({ pid: deadPid(), phase: 'creating' }))).toBe('stopped');
   });
 
-  test('a live pid with another start time (a reused pid) is stopped', () => {
-    expect(liveStatus(fx.tmp, state({ pidStartTime: ownStartTime() - 1 }))).toBe('stopped');
+  test('a live pid with another start time (a reused pid) is stopped', async () => {
+    expect(await liveStatus(fx.tmp, state({ pidStartTime: ownStartTime() - 1 }))).toBe('stopped');
   });
 
-  test('phase creating before the pid is known: creating while the skiff holding the lock lives, else stopped', () => {
+  test('phase creating before the pid is known: creating while the skiff holding the lock lives, else stopped', async () => {
     const creating = state({ pid: 0, pidStartTime: 0, phase: 'creating' });
-    expect(liveStatus(fx.tmp, creating)).toBe('stopped'); // no lock: nobody is creating it
+    expect(await liveStatus(fx.tmp, creating)).toBe('stopped'); // no lock: nobody is creating it
     fs.writeFileSync(path.join(fx.tmp, 'lock'), String(process.pid));
-    expect(liveStatus(fx.tmp, creating)).toBe('creating');
+    expect(await liveStatus(fx.tmp, creating)).toBe('creating');
     fs.writeFileSync(path.join(fx.tmp, 'lock'), String(deadPid()));
-    expect(liveStatus(fx.tmp, creating)).toBe('stopped');
+    expect(await liveStatus(fx.tmp, creating)).toBe('stopped');
   });
 
-  test('phase creating is creating', () => {
+  test('phase creating is creating', async () => {
     fs.writeFileSync(path.join(fx.tmp, START_FIFO), '');
-    expect(liveStatus(fx.tmp, state({ phase: 'creating' }))).toBe('creating');
+    expect(await liveStatus(fx.tmp, state({ phase: 'creating' }))).toBe('creating');
   });
 
-  test('created while the start FIFO exists, running after', () => {
+  test('created while the start FIFO exists, running after', async () => {
     fs.writeFileSync(path.join(fx.tmp, START_FIFO), '');
-    expect(liveStatus(fx.tmp, state())).toBe('created');
+    expect(await liveStatus(fx.tmp, state())).toBe('created');
     fs.rmSync(path.join(fx.tmp, START_FIFO));
-    expect(liveStatus(fx.tmp, state())).toBe('running');
+    expect(await liveStatus(fx.tmp, state())).toBe('running');
   });
 
-  test('paused when the freezer says FROZEN (v1) or 1 (v2)', () => {
+  test('paused when the freezer says FROZEN (v1) or 1 (v2)', async () => {
     const freezerState = path.join(fx.tmp, 'freezer.state');
     const cgroup = { path: '/skiff/c1', dirs: {}, created: [], freezerState };
     fs.writeFileSync(freezerState, 'FROZEN\n');
-    expect(liveStatus(fx.tmp, state({ cgroup }))).toBe('paused');
+    expect(await liveStatus(fx.tmp, state({ cgroup }))).toBe('paused');
     fs.writeFileSync(freezerState, '1\n');
-    expect(liveStatus(fx.tmp, state({ cgroup }))).toBe('paused');
+    expect(await liveStatus(fx.tmp, state({ cgroup }))).toBe('paused');
     fs.writeFileSync(freezerState, 'THAWED\n');
-    expect(liveStatus(fx.tmp, state({ cgroup }))).toBe('running');
+    expect(await liveStatus(fx.tmp, state({ cgroup }))).toBe('running');
     fs.rmSync(freezerState);
-    expect(liveStatus(fx.tmp, state({ cgroup }))).toBe('running');
+    expect(await liveStatus(fx.tmp, state({ cgroup }))).toBe('running');
   });
 });
