@@ -87,10 +87,11 @@ async function execWith(shim: ShimChannel, dir: string, state: SavedState, proc:
   }
   if (opts.pidFile) writePidFile(opts.pidFile, pid);
   if (opts.detach) {
-    shim.close();
-    // skiff-init has exited already (it stays only in the foreground): reaped here, it is not left
-    // to the caller's subreaper, or pid 1, as a zombie. The process goes there when it exits.
+    // skiff-init exits now (it stays only in the foreground): reaped here, it is not left to the
+    // caller's subreaper, or pid 1, as a zombie. The process goes there when it exits. Waited for
+    // before close(), which unrefs it: unref'd, bun could exit first whenever the exit came late.
     await shim.exited;
+    shim.close();
     return 0;
   }
   const stopForwarding = forwardSignals(pid);
