@@ -2,9 +2,10 @@
 import type { GlobalOptions } from './context';
 import { loadContainer } from '../factory/load';
 import { publicState } from '../container/public-state';
-import { printOut } from '../sys/quick-files';
+import { avoidNodeFs, printOut } from '../sys/quick-files';
 
 export async function run(g: GlobalOptions, [id]: string[]): Promise<number> {
+  avoidNodeFs();
   const { dir, state } = await loadContainer(g.root, id);
   await printOut(`${JSON.stringify(await publicState(dir, state), null, 2)}\n`);
   return 0;
