@@ -60,6 +60,22 @@ const nativeSources = fs.readdirSync(path.join(root, 'native')).filter((f) => f.
 step('skiff-init (C)', 'gcc', ['-O2', '-Wall', '-Wextra', '-Werror', '-static', '-s', '-ffunction-sections', '-fdata-sections',
   '-Wl,--gc-sections', '-o', path.join(bin, 'skiff-init'), ...nativeSources, '-lseccomp']);
 
+/** The checkout's commit, for `skiff --version` (runc prints its own); "" outside a git checkout. */
+function gitCommit() {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '';
+  }
+}
+
+/** The version of the libseccomp skiff-init is linked with (statically), from the header it is compiled against. */
+function libseccompVersion() {
+  const header = fs.readFileSync('/usr/include/seccomp.h', 'utf8');
+  const parts = ['MAJOR', 'MINOR', 'MICRO'].map((name) => header.match(new RegExp(`^#define\\s+SCMP_VER_${name}\\s+(\\d+)`, 'm'))?.[1]);
+  return parts.every(Boolean) ? parts.join('.') : '';
+}
+
 /**
  * bun build --compile, tuned for a program that lives a few milliseconds:
  * - no .env or bunfig.toml is read at start-up (clients run skiff in the bundle directory, whose
@@ -69,7 +85,9 @@ step('skiff-init (C)', 'gcc', ['-O2', '-Wall', '-Wextra', '-Werror', '-static', 
  */
 function compile(orderFiles) {
   const args = ['build', '--compile', '--minify', '--bytecode', '--format=esm', '--splitting',
-    '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', '--compile-jit-policy=1000'];
+    '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', '--compile-jit-policy=1000',
+    `--define=SKIFF_GIT_COMMIT=${JSON.stringify(gitCommit())}`,
+    `--define=SKIFF_LIBSECCOMP_VERSION=${JSON.stringify(libseccompVersion())}`];
   if (orderFiles.length) args.push(`--bytecode-order=${orderFiles.join(',')}`);
   step(`skiff (bun --compile${orderFiles.length ? ', bytecode laid out by use' : ''})`, bun,
     [...args, '--outfile', path.join(bin, 'skiff'), path.join(root, 'src', 'main.ts')]);

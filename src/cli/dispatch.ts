@@ -8,7 +8,8 @@
  *   6. its module loaded and run; a thrown error is logged and sets the exit code.
  * Help and version code is loaded only when asked for, to keep start-up short.
  */
-import { writeErr, writeOut } from '../log/write-all';
+import { writeErr } from '../log/write-all';
+import { printOut } from '../sys/quick-files';
 import { FlagParseError, parseFlags, reorderArgs } from './argv';
 import { resolveGlobalOptions, type GlobalOptions } from './context';
 import { errorMessage, exitCodeOf, notSupported, withPrefix } from './errors';
@@ -16,7 +17,8 @@ import { findCommand, GLOBAL_FLAGS, HELP_COMMAND_NAMES, HELP_FLAG, type ArgCount
 import { log } from '../log';
 
 export interface CliIo {
-  out(text: string): void;
+  /** Resolves once the text is written (under bun, stdout is written without node:fs: sys/quick-files.ts). */
+  out(text: string): void | Promise<void>;
   err(text: string): void;
 }
 
@@ -27,7 +29,7 @@ export interface CliDeps {
 }
 
 const processIo: CliIo = {
-  out: writeOut,
+  out: printOut,
   err: writeErr,
 };
 
@@ -65,17 +67,17 @@ export async function runCli(argv: string[], deps: Partial<CliDeps> = {}): Promi
     globals = parseFlags(GLOBAL_FLAGS, argv);
   } catch (err) {
     if (!(err instanceof FlagParseError)) throw err;
-    io.out(`Incorrect Usage. ${err.message}\n\n${(await help()).appHelp()}`);
+    await io.out(`Incorrect Usage. ${err.message}\n\n${(await help()).appHelp()}`);
     return fatal(err.message);
   }
 
   // 2. Help and version win over everything else.
   if (globals.values.help) {
-    io.out((await help()).appHelp());
+    await io.out((await help()).appHelp());
     return 0;
   }
   if (globals.values.version) {
-    io.out((await import('./version')).versionText());
+    await io.out((await import('./version')).versionText());
     return 0;
   }
 
@@ -98,18 +100,18 @@ export async function runCli(argv: string[], deps: Partial<CliDeps> = {}): Promi
   // 4. The command.
   const [name, ...rest] = globals.rest;
   if (name === undefined) {
-    io.out((await help()).appHelp());
+    await io.out((await help()).appHelp());
     return 0;
   }
   if (HELP_COMMAND_NAMES.includes(name)) {
     const topic = rest[0];
     if (topic === undefined) {
-      io.out((await help()).appHelp());
+      await io.out((await help()).appHelp());
       return 0;
     }
     const target = findCommand(topic);
     if (!target) return fatal(`No help topic for '${topic}'`, EXIT_UNKNOWN_COMMAND);
-    io.out((await help()).commandHelp(target));
+    await io.out((await help()).commandHelp(target));
     return 0;
   }
   const spec = findCommand(name);
@@ -122,16 +124,16 @@ export async function runCli(argv: string[], deps: Partial<CliDeps> = {}): Promi
     parsed = parseFlags(flags, spec.flagsAnywhere ? reorderArgs(flags, rest) : rest);
   } catch (err) {
     if (!(err instanceof FlagParseError)) throw err;
-    io.out(`Incorrect Usage: ${err.message}\n\n${(await help()).commandHelp(spec)}`);
+    await io.out(`Incorrect Usage: ${err.message}\n\n${(await help()).commandHelp(spec)}`);
     return fatal(err.message);
   }
   if (parsed.values.help) {
-    io.out((await help()).commandHelp(spec));
+    await io.out((await help()).commandHelp(spec));
     return 0;
   }
   const countError = checkArgCount(spec.name, parsed.rest.length, spec.args);
   if (countError) {
-    io.out(`Incorrect Usage.\n\n${(await help()).commandHelp(spec)}`);
+    await io.out(`Incorrect Usage.\n\n${(await help()).commandHelp(spec)}`);
     return fatal(countError);
   }
   const args = parsed.rest;

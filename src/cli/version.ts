@@ -5,7 +5,7 @@
  *   spec: 1.3.0
  *   libseccomp: 2.5.4
  */
-import * as fs from 'fs';
+import { fs } from '../sys/lazy-builtins';
 
 /** Must equal package.json's "version" (a unit test checks); a constant so nothing is read at run time. */
 export const SKIFF_VERSION = '0.1.0';
@@ -13,8 +13,9 @@ export const SKIFF_VERSION = '0.1.0';
 /** The runtime-spec version skiff implements (ociVersion of `skiff spec`, ociVersionMax of features). */
 export const OCI_SPEC_VERSION = '1.3.0';
 
-// Replaced at build time by `bun build --define SKIFF_GIT_COMMIT='"<sha>"'`; absent under plain tsc.
+// Replaced at build time by `bun build --define` (scripts/build.js); absent under plain tsc.
 declare const SKIFF_GIT_COMMIT: string | undefined;
+declare const SKIFF_LIBSECCOMP_VERSION: string | undefined;
 
 export function gitCommit(): string {
   return typeof SKIFF_GIT_COMMIT === 'string' && SKIFF_GIT_COMMIT !== '' ? SKIFF_GIT_COMMIT : 'unknown';
@@ -26,10 +27,12 @@ const LIBRARY_DIRS: Record<string, string[]> = {
 };
 
 /**
- * The installed libseccomp version, read from the name the libseccomp.so.2 symlink
- * resolves to (libseccomp.so.2.5.4): cheap, and no native code is loaded.
+ * The libseccomp skiff-init's filters are built by. bin/skiff knows the one skiff-init was linked
+ * with (statically) at build time; without that (tsc builds), the installed library's version, read
+ * from the name its libseccomp.so.2 symlink resolves to (libseccomp.so.2.5.4).
  */
 export function libseccompVersion(): string | undefined {
+  if (typeof SKIFF_LIBSECCOMP_VERSION === 'string' && SKIFF_LIBSECCOMP_VERSION !== '') return SKIFF_LIBSECCOMP_VERSION;
   const dirs = [...(LIBRARY_DIRS[process.arch] ?? []), '/usr/lib64', '/lib64', '/usr/lib', '/lib', '/usr/local/lib'];
   for (const dir of dirs) {
     try {
