@@ -7,7 +7,7 @@ export type Status = 'creating' | 'created' | 'running' | 'stopped' | 'paused';
 
 /**
  * The spec's status, read from the live system rather than trusted from the file. The three
- * facts are read at once (quick-files.ts: under bun each read is a round trip to a thread).
+ * facts are read at once: for state and kill under bun each read is asynchronous (quick-files.ts).
  */
 export async function liveStatus(dir: string, s: SavedState): Promise<Status> {
   // Until skiff-init reports the init's pid, a create is told alive by the skiff holding the lock.

@@ -140,6 +140,19 @@ describe('errors', () => {
     expect(String(last.msg)).toContain(NOT_FOUND);
   });
 
+  // containerd tells "not found" from other failures by this message (state and kill read the state
+  // through Bun.file under bun: src/sys/quick-files.ts; delete and start through node:fs).
+  // Exit codes as runc's: 255 for exec.
+  it.each([['state', 1], ['kill', 1, 'KILL'], ['delete', 1], ['start', 1], ['exec', 255, 'true']])(
+    '%s of a container that does not exist says "container does not exist" (exit %i)',
+    (command, code, ...rest) => {
+      const rt = e2e.runtime();
+      const r = spawnSync(rt.binary, ['--root', rt.root, String(command), uniqueName('missing'), ...rest.map(String)], { encoding: 'utf8', timeout: 30000 });
+      expect({ code: r.status, stdout: r.stdout }).toEqual({ code, stdout: '' });
+      expect(r.stderr).toContain('container does not exist');
+    },
+  );
+
   it('--log-format text writes readable lines with the error', () => {
     const rt = e2e.runtime({ log: true, logFormat: 'text' });
     const result = rt.run(uniqueName('logtext'), makeBundle({ args: ['foo'] }));
