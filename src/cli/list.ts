@@ -12,7 +12,7 @@ function table(rows: string[][]): string {
 }
 
 export async function run(g: GlobalOptions, _args: string[], opts: Record<string, any>): Promise<number> {
-  const states: PublicState[] = await Promise.all(listContainers(g.root).map(({ dir, state }) => publicState(dir, state)));
+  const states: PublicState[] = await Promise.all((await listContainers(g.root)).map(({ dir, state }) => publicState(dir, state)));
   if (opts.quiet) {
     writeOut(states.map((s) => `${s.id}\n`).join(''));
     return 0;

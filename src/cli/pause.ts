@@ -10,7 +10,7 @@ export async function run(g: GlobalOptions, [id]: string[]): Promise<number> {
   const { dir } = await loadContainer(g.root, id);
   const unlock = lockContainer(dir);
   try {
-    const state = readState(dir);
+    const state = await readState(dir);
     const status = await liveStatus(dir, state);
     // As runc: a created container may be paused too; a paused one is "not running".
     if ((status !== 'running' && status !== 'created') || !state.cgroup || isFrozen(state.cgroup))

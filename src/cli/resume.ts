@@ -10,7 +10,7 @@ export async function run(g: GlobalOptions, [id]: string[]): Promise<number> {
   const { dir } = await loadContainer(g.root, id);
   const unlock = lockContainer(dir);
   try {
-    const state = readState(dir);
+    const state = await readState(dir);
     const status = await liveStatus(dir, state);
     // A paused container that was never started still reports "created".
     const paused = status === 'paused' || (status === 'created' && !!state.cgroup && isFrozen(state.cgroup));

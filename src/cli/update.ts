@@ -26,7 +26,7 @@ export async function run(g: GlobalOptions, [id]: string[], opts: Record<string,
   const { dir } = await loadContainer(g.root, id);
   const unlock = lockContainer(dir);
   try {
-    const state = readState(dir);
+    const state = await readState(dir);
     const status = await liveStatus(dir, state);
     if (status === 'stopped' || status === 'creating' || !state.cgroup) throw new Error('container not running');
     const config = state.config ?? {};

@@ -29,12 +29,8 @@ export const STATE_FILE = 'state.json';
 export const START_FIFO = 'start.fifo';
 export const START_REPLY_FIFO = 'start-reply.fifo';
 
-export function readState(dir: string): SavedState {
-  return JSON.parse(fs.readFileSync(`${dir}/${STATE_FILE}`, 'utf8'));
-}
-
-/** readState through quick-files.ts, for the commands that must not load node:fs. */
-export async function readStateQuickly(dir: string): Promise<SavedState> {
+/** Through quick-files.ts, so that state and kill can read it without node:fs. */
+export async function readState(dir: string): Promise<SavedState> {
   return JSON.parse(await readText(`${dir}/${STATE_FILE}`));
 }
 

@@ -1,6 +1,6 @@
 import { fs, path } from '../sys/lazy-builtins';
 import { containerDir } from './state-root';
-import { readState, readStateQuickly, SavedState } from '../container/state-file';
+import { readState, SavedState } from '../container/state-file';
 
 export interface LoadedContainer {
   dir: string;
@@ -11,7 +11,7 @@ export interface LoadedContainer {
 export async function loadContainer(root: string, id: string): Promise<LoadedContainer> {
   const dir = containerDir(root, id);
   try {
-    return { dir, state: await readStateQuickly(dir) };
+    return { dir, state: await readState(dir) };
   } catch (e: any) {
     if (e.code === 'ENOENT') throw new Error('container does not exist');
     throw e;
@@ -19,7 +19,7 @@ export async function loadContainer(root: string, id: string): Promise<LoadedCon
 }
 
 /** Every container under the state root, skipping directories without a readable state. */
-export function listContainers(root: string): LoadedContainer[] {
+export async function listContainers(root: string): Promise<LoadedContainer[]> {
   let names: string[];
   try {
     names = fs.readdirSync(root);
@@ -31,7 +31,7 @@ export function listContainers(root: string): LoadedContainer[] {
   for (const name of names.sort()) {
     const dir = path.join(root, name);
     try {
-      out.push({ dir, state: readState(dir) });
+      out.push({ dir, state: await readState(dir) });
     } catch {
       // not a container, or one whose create is still writing its first state
     }
