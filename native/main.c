@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/sched.h>
 
 /* The plan channel (see open_channel): records from skiff on sync_in, ours to skiff on sync_out. */
 static int sync_in = -1, sync_out = -1;
@@ -158,6 +159,66 @@ static void await_start_then_run_rest(void)
 	fail("plan ended without exec");
 }
 
+/* The container's cgroups, opened by P before it joins any namespace. C is cloned into the v2 one
+ * (CLONE_INTO_CGROUP) and moves itself into each v1 one by writing "0" to its `tasks` file. Neither
+ * takes the kernel's threadgroup lock for writing, as writing a pid to cgroup.procs does: that waits
+ * for an RCU grace period (4-15 ms here) whenever no migration went just before. */
+static int cgroup_dir = -1, cgroup_procs = -1;
+
+static void open_cgroup_dir(const char *dir)
+{
+	cgroup_dir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cgroup_procs = cgroup_dir < 0 ? -1 : openat(cgroup_dir, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+	if (cgroup_procs < 0)
+		fail_errno("open cgroup %s", dir);
+}
+
+static int open_cgroup_tasks(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		fail_errno("open cgroup %s", path);
+	return fd;
+}
+
+/* Clones C into the v2 cgroup; where clone3 cannot (an older kernel, a seccomp filter that hides it,
+ * a joined cgroup namespace that hides the cgroup), clones it and writes its pid to cgroup.procs. */
+static pid_t clone_container_process(unsigned long flags)
+{
+	if (cgroup_dir >= 0) {
+		struct clone_args args = {.flags = flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (unsigned)cgroup_dir};
+		pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+		if (pid >= 0)
+			return pid;
+	}
+	pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+	if (pid > 0 && cgroup_procs >= 0) {
+		char text[16];
+		int len = snprintf(text, sizeof text, "%d", pid);
+		if (write(cgroup_procs, text, len) != len)
+			fail_errno("move the container process into its cgroup");
+	}
+	return pid;
+}
+
+/* C, once released: into its v1 cgroups, then into the cgroup namespace it is to join (see
+ * `child_join`). The fds are P's, opened with the host's view and credentials. */
+static void enter_cgroups(struct record *plan, size_t count, const int *fds)
+{
+	for (size_t i = 0; i < count; i++) {
+		if (is(&plan[i], "cgroup_tasks") && plan[i].argc == 1) {
+			if (write(fds[i], "0", 1) != 1)
+				fail_errno("join cgroup %s", plan[i].argv[0]);
+			close(fds[i]);
+		} else if (is(&plan[i], "child_join") && plan[i].argc == 2)
+			join_namespace(plan[i].argv[0], plan[i].argv[1], fds[i]);
+	}
+	if (cgroup_dir >= 0) {
+		close(cgroup_dir);
+		close(cgroup_procs);
+	}
+}
+
 /* P: the time namespace, which clone(2) cannot make; C: its cgroup namespace, once in its cgroups. */
 static void op_unshare(const struct record *r)
 {
@@ -262,19 +323,25 @@ static void run_shim(void)
 		if (is(&plan[count++], "end"))
 			break;
 	}
-	/* Open every namespace before joining any: once in a new mount namespace, /proc/<pid>/ns
-	 * paths would resolve in the container's /proc. */
-	int *ns_fds = calloc(count, sizeof *ns_fds);
-	for (size_t i = 0; i < count; i++)
-		if (is(&plan[i], "join") && plan[i].argc == 2)
-			ns_fds[i] = open_namespace(plan[i].argv[1]);
+	/* Open every namespace and cgroup before joining any namespace: once in a new mount namespace,
+	 * /proc/<pid>/ns paths would resolve in the container's /proc, and cgroup paths in its tree. */
+	int *fds = calloc(count, sizeof *fds);
+	for (size_t i = 0; i < count; i++) {
+		if ((is(&plan[i], "join") || is(&plan[i], "child_join")) && plan[i].argc == 2)
+			fds[i] = open_namespace(plan[i].argv[1]);
+		else if (is(&plan[i], "cgroup_tasks") && plan[i].argc == 1)
+			fds[i] = open_cgroup_tasks(plan[i].argv[0]);
+		else if (is(&plan[i], "cgroup_into") && plan[i].argc == 1)
+			open_cgroup_dir(plan[i].argv[0]);
+	}
 	int release[2] = {-1, -1};
 	pid_t child = -1;
 	int stay = 0, subreaper = 0;
 	char path[64];
 	for (size_t i = 0; i < count; i++) {
 		struct record *r = &plan[i];
-		if (is(r, "join") && r->argc == 2) join_namespace(r->argv[0], r->argv[1], ns_fds[i]);
+		if (is(r, "join") && r->argc == 2) join_namespace(r->argv[0], r->argv[1], fds[i]);
+		else if (is(r, "cgroup_tasks") || is(r, "cgroup_into") || is(r, "child_join")) continue; /* C's, at its start */
 		else if (is(r, "nodump")) {
 			/* Not dumpable: processes in the container cannot open /proc/<us>/exe, so they
 			 * cannot reach skiff-init's binary (CVE-2019-5736). exec resets it. */
@@ -294,7 +361,7 @@ static void run_shim(void)
 		} else if (is(r, "clone") && r->argc == 1) {
 			if (pipe2(release, O_CLOEXEC) < 0)
 				fail_errno("pipe");
-			child = (pid_t)syscall(SYS_clone, (unsigned long)parse_u64(r->argv[0]) | SIGCHLD, 0, 0, 0, 0);
+			child = clone_container_process((unsigned long)parse_u64(r->argv[0]));
 			if (child < 0)
 				fail_errno("clone");
 			console_after_clone(child == 0);
@@ -305,9 +372,17 @@ static void run_shim(void)
 				if (read(release[0], &go, 1) != 1)
 					_exit(1);
 				close(release[0]);
+				enter_cgroups(plan, count, fds);
 				run_container_init();
 			}
 			close(release[0]);
+			for (size_t j = 0; j < count; j++)
+				if ((is(&plan[j], "cgroup_tasks") || is(&plan[j], "child_join")) && fds[j] > 0)
+					close(fds[j]);
+			if (cgroup_dir >= 0) {
+				close(cgroup_dir);
+				close(cgroup_procs);
+			}
 		} else if ((is(r, "uid_map") || is(r, "gid_map") || is(r, "setgroups")) && r->argc == 1) {
 			snprintf(path, sizeof path, "/proc/%d/%s", child, r->op);
 			write_file(path, r->argv[0]);

@@ -19,7 +19,7 @@ let ours: Hierarchy[] | undefined;
 
 /**
  * The cgroup hierarchies mounted on this host: v1, v2 (unified) or both (hybrid). Read once per
- * skiff process (create asks twice: the migration warm-up, then the cgroups themselves).
+ * skiff process (several parts of a command ask for them).
  */
 export function hostHierarchies(): Hierarchy[] {
   return (ours ??= hierarchiesIn(fs.readFileSync('/proc/self/mountinfo', 'utf8')));

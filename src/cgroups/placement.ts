@@ -84,10 +84,6 @@ function makeCgroupDir(h: Hierarchy, dir: string, created: string[]): void {
   }
 }
 
-export function joinCgroups(placement: CgroupPlacement, pid: number): void {
-  for (const dir of Object.values(placement.dirs)) fs.writeFileSync(path.join(dir, 'cgroup.procs'), String(pid));
-}
-
 /** Pids in the container's cgroup (any hierarchy holds them all). */
 export function cgroupPids(placement: CgroupPlacement): number[] {
   for (const dir of Object.values(placement.dirs)) {

@@ -11,7 +11,6 @@
 import { path } from '../sys/lazy-builtins';
 import type { FlagSpec } from './argv';
 import type { GlobalOptions } from './context';
-import { warmUpCgroupMigration } from '../cgroups/migration-warm-up';
 // The commands clients call most, in the entry chunk: under bun even a chunk of a few hundred
 // bytes, loaded on demand, costs a measurable part of a millisecond.
 import * as deleteCommand from './delete';
@@ -19,15 +18,9 @@ import * as killCommand from './kill';
 import * as startCommand from './start';
 import * as stateCommand from './state';
 
-/**
- * create, run and exec, from one chunk (setup-commands.ts). Each moves a process into a cgroup, so
- * the kernel's wait before that move is started first, to pass while the command loads and works.
- */
+/** create, run and exec, from one chunk (setup-commands.ts). */
 function setupCommand(name: 'create' | 'run' | 'exec'): () => Promise<CommandModule> {
-  return () => {
-    warmUpCgroupMigration();
-    return import('./setup-commands').then((m) => m[name]);
-  };
+  return () => import('./setup-commands').then((m) => m[name]);
 }
 
 /** What every src/cli/<name>.ts exports. */

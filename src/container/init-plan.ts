@@ -54,25 +54,6 @@ function hookRecords(hooks: any[] | undefined, state: object): PlanRecord[] {
   });
 }
 
-/**
- * Not operations of skiff-init's: the points of the plan from which the cgroup directories must
- * exist, and from which the init must be in its cgroups. create sends the records before the first
- * while it makes the directories, those before the second while it writes the limits and moves the
- * init into them, and the rest after (factory/create.ts). The directories are needed by a cgroup
- * mount, which binds them; the init in them by a hook, a cgroup namespace of its own (and so a
- * cgroup mount in it), and `ready` at the latest.
- */
-export const CGROUP_DIRS_BARRIER = 'cgroup_dirs_barrier';
-export const CGROUPS_BARRIER = 'cgroups_barrier';
-
-/** The plan cut at its barriers: before the directories exist, before the init is in them, and the rest. */
-export function splitAtCgroupsBarriers(plan: PlanRecord[]): [PlanRecord[], PlanRecord[], PlanRecord[]] {
-  const join = plan.findIndex((r) => r.op === CGROUPS_BARRIER);
-  const [upToJoin, rest] = join < 0 ? [[], plan] : [plan.slice(0, join), plan.slice(join + 1)];
-  const dirs = upToJoin.findIndex((r) => r.op === CGROUP_DIRS_BARRIER);
-  return dirs < 0 ? [upToJoin, [], rest] : [upToJoin.slice(0, dirs), upToJoin.slice(dirs + 1), rest];
-}
-
 /** Where the root filesystem's parent mount is: pivot_root needs it not to be shared. */
 function parentMountPoint(rootfs: string, mountinfo: string): string {
   let best = '/';
@@ -95,23 +76,9 @@ export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[
   const proc = config.process;
   const out: PlanRecord[] = [];
   const userns = ns.created.has('user');
-  let dirsMade = false;
-  let inCgroups = false;
-  const needCgroupDirs = () => {
-    if (dirsMade) return;
-    dirsMade = true;
-    out.push(record(CGROUP_DIRS_BARRIER));
-  };
-  const needCgroups = () => {
-    if (inCgroups) return;
-    needCgroupDirs();
-    inCgroups = true;
-    out.push(record(CGROUPS_BARRIER));
-    if (ns.created.has('cgroup')) out.push(record('unshare', CLONE_NEWCGROUP));
-  };
-  // A cgroup mount binds the container's cgroup directories. In a cgroup namespace of the
-  // container's it must come after the unshare, so after the init is in its cgroups.
-  const cgroupNs = ns.created.has('cgroup') || ns.joined.has('cgroup');
+  // The init is in its cgroups from its start (cgroups/join-records.ts), so a cgroup namespace of its
+  // own, rooted where the init is when it makes it, comes first.
+  if (ns.created.has('cgroup')) out.push(record('unshare', CLONE_NEWCGROUP));
 
   // Without a mount namespace of its own the container shares the host's (the spec: inherit it).
   // Its mounts then appear on the host, under the rootfs; delete unmounts them (see destroy.ts).
@@ -135,13 +102,7 @@ export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[
 
   const mounts: any[] = config.mounts ?? [];
   const mountCtx = { bundle: ctx.bundle, cgroup: ctx.cgroup, hierarchies: ctx.hierarchies };
-  for (const m of mounts) {
-    if (m.type === 'cgroup' || m.type === 'cgroup2') {
-      if (cgroupNs) needCgroups();
-      else needCgroupDirs();
-    }
-    out.push(...mountRecords(m, mountCtx));
-  }
+  for (const m of mounts) out.push(...mountRecords(m, mountCtx));
 
   const dests = new Map(mounts.map((m) => [containerPath(m.destination), m]));
   const devIsHostBind = (dests.get('/dev')?.options ?? []).some((o: string) => o === 'bind' || o === 'rbind');
@@ -152,8 +113,6 @@ export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[
   } else out.push(...deviceRecords(linux.devices ?? [], userns));
 
   const hooks = config.hooks ?? {};
-  // Hooks are processes of the container's: they start in its cgroups.
-  if (hooks.prestart?.length || hooks.createRuntime?.length || hooks.createContainer?.length) needCgroups();
   if (hooks.prestart?.length || hooks.createRuntime?.length) out.push(record('sync', 'createRuntime'));
   out.push(...hookRecords(hooks.createContainer, hookState(ctx, 'creating', true)));
 
@@ -182,7 +141,6 @@ export function initPhase2(ctx: InitPlanContext, mountinfo: string): PlanRecord[
   const seccomp = seccompPlan(linux.seccomp, { pid: ctx.hostPid, state: hookState(ctx, 'creating', false) });
   if (proc && seccomp) out.push(...seccomp.build);
   if (proc) out.push(record('check_exec', proc.args[0], pathVar));
-  needCgroups();
   out.push(record('ready'));
   out.push(record('await_start'));
 

@@ -67,7 +67,15 @@ export function namespacePlan(
     else created.add(ns.type);
   }
   const records: PlanRecord[] = [];
-  const order = [...joined.keys()].sort((a, b) => Number(a === 'user') - Number(b === 'user'));
+  // A cgroup namespace is joined by the child, once it is in its cgroups: where cgroup2 is mounted
+  // with nsdelegate (systemd does), skiff-init could not clone it into cgroups outside the namespace
+  // it had joined (cgroups/join-records.ts). Not when the child gets a new user namespace, in which
+  // it would lack the right to join one of the host's: skiff-init joins it, and where that clone is
+  // refused, moves the child after making it.
+  const childJoinsCgroup = joined.has('cgroup') && !created.has('user');
+  const order = [...joined.keys()]
+    .filter((type) => !(type === 'cgroup' && childJoinsCgroup))
+    .sort((a, b) => Number(a === 'user') - Number(b === 'user'));
   for (const type of order) records.push(record('join', KINDS[type][0], joined.get(type)!));
 
   if (timeOffsets && Object.keys(timeOffsets).length && !created.has('time'))
@@ -82,6 +90,7 @@ export function namespacePlan(
   let flags = 0;
   for (const type of created) if (type !== 'time' && type !== 'cgroup') flags |= KINDS[type][1];
   records.push(record('clone', flags >>> 0));
+  if (childJoinsCgroup) records.push(record('child_join', KINDS.cgroup[0], joined.get('cgroup')!));
   if (created.has('user')) {
     if (!uidMappings?.length || !gidMappings?.length)
       throw new Error('linux.uidMappings: a new user namespace needs uidMappings and gidMappings');

@@ -9,13 +9,12 @@ import { namespacePlan } from '../container/namespaces';
 import { checkSysctls } from '../container/sysctl';
 import { checkUnsupported } from './unsupported';
 import { activationEnv, activationFds } from '../process/socket-activation';
-import { initPhase2, planNeedsPid, rootfsPath, hookState, InitPlanContext, splitAtCgroupsBarriers } from '../container/init-plan';
+import { initPhase2, planNeedsPid, rootfsPath, hookState, InitPlanContext } from '../container/init-plan';
 import { runHooks } from '../container/hooks';
 import { destroyContainer } from '../container/destroy';
-import { cgroupPathFor, cgroupPlacement, createCgroups, joinCgroups } from '../cgroups/placement';
-import { Controllers } from '../cgroups/controllers';
+import { cgroupPathFor, createCgroups } from '../cgroups/placement';
+import { joinCgroupRecords } from '../cgroups/join-records';
 import { hostHierarchies } from '../cgroups/layout';
-import { warmUpCgroupMigration } from '../cgroups/migration-warm-up';
 import { systemdUnitFor } from '../cgroups/systemd/unit';
 import { applyLateResources, applyResources } from '../cgroups/resources';
 import { ownBoundingSet } from '../process/capabilities';
@@ -96,86 +95,56 @@ async function createWith(shim: ShimChannel, listenFds: number, preserveFds: num
   try {
     writeState(dir, state);
     const hierarchies = hostHierarchies();
-    const cgroups = cgroupPlacement(unit ? unit.cgroupPath : cgroupPathFor(linux.cgroupsPath, opts.id), hierarchies);
-    // Making the cgroups may wait for the kernel (cgroups/migration-warm-up.ts), so where it can,
-    // skiff-init makes the init, and the init carries out its plan up to the cgroup barriers
-    // (init-plan.ts), meanwhile; the init is moved into its cgroups once they are made. Not with a
-    // systemd scope, where systemd moves skiff-init itself, nor where the device rules are an eBPF
-    // program, which skiff-init attaches before it joins any namespace: there skiff-init joins the
-    // cgroups first, and the init is born in them.
-    const cgroupsFirst = Boolean(unit) || new Controllers(cgroups).devicesByEbpf;
-    const makeCgroupDirs = () => {
-      state.cgroup = createCgroups(cgroups.path, hierarchies);
-      if (unit) state.cgroup.systemdUnit = unit.name;
-    };
-    const applyLimits = (): Buffer | undefined =>
-      applyResources(state.cgroup!, linux.resources, linux.devices, opts.warn).deviceProgram;
-    const deviceRecords: PlanRecord[] = [];
-    if (cgroupsFirst) {
-      if (unit) {
-        // Recorded before the scope exists, so that a failure from here on stops it. Directories and
-        // limits come after the scope: starting it prunes the cgroups of the controllers systemd
-        // does not manage for it, and writes systemd's own defaults.
-        state.cgroup = { path: unit.cgroupPath, dirs: {}, created: [], systemdUnit: unit.name };
-        writeState(dir, state);
-        const { startScope } = await import('../cgroups/systemd/scope');
-        await startScope(unit, shim.child.pid!, opts.id, linux.resources, hierarchies);
-      }
-      makeCgroupDirs();
-      const deviceProgram = applyLimits();
+    const cgroupPath = unit ? unit.cgroupPath : cgroupPathFor(linux.cgroupsPath, opts.id);
+    if (unit) {
+      // Recorded before the scope exists, so that a failure from here on stops it. Directories and
+      // limits come after the scope: starting it prunes the cgroups of the controllers systemd
+      // does not manage for it, and writes systemd's own defaults.
+      state.cgroup = { path: cgroupPath, dirs: {}, created: [], systemdUnit: unit.name };
       writeState(dir, state);
-      joinCgroups(state.cgroup!, shim.child.pid!);
-      if (deviceProgram && cgroups.dirs.unified) deviceRecords.push(record('bpf_devices', cgroups.dirs.unified, deviceProgram.toString('hex')));
+      const { startScope } = await import('../cgroups/systemd/scope');
+      await startScope(unit, shim.child.pid!, opts.id, linux.resources, hierarchies);
     }
+    // The cgroups and their limits come first: skiff-init clones the init into them, and it is in
+    // them from its first instruction (cgroups/join-records.ts). They are recorded with the pid.
+    state.cgroup = createCgroups(cgroupPath, hierarchies);
+    if (unit) state.cgroup.systemdUnit = unit.name;
+    const { deviceProgram } = applyResources(state.cgroup, linux.resources, linux.devices, opts.warn);
+    // An eBPF device program is attached by skiff-init before it joins any namespace.
+    const deviceRecords = deviceProgram && state.cgroup.dirs.unified ? [record('bpf_devices', state.cgroup.dirs.unified, deviceProgram.toString('hex'))] : [];
     // The start FIFOs are made first, by the shim with the host's view and credentials: the
     // init may be in a user namespace whose root cannot write to the state directory.
     // A terminal goes to the console socket, or in a foreground run to skiff-init, which relays it.
     const consoleRecords = !terminal ? [] : opts.consoleSocket ? consoleSocketRecords(opts.consoleSocket) : [record('console_pair')];
-    const phase1 = [record('listen', dir, START_FIFO, START_REPLY_FIFO), ...consoleRecords, ...listenerConnectRecords(linux.seccomp), ...deviceRecords, ...ns.records];
+    const phase1 = [record('listen', dir, START_FIFO, START_REPLY_FIFO), ...joinCgroupRecords(state.cgroup), ...consoleRecords,
+      ...listenerConnectRecords(linux.seccomp), ...deviceRecords, ...ns.records];
     if (opts.stay) phase1.push(record('stay', opts.stay.subreaper ? 1 : 0));
     phase1.push(record('end'));
     await shim.send(phase1);
     phase1Sent = true;
-    // The kernel's fast path for cgroup migrations stays open about one grace period after the
-    // last one (cgroups/migration-warm-up.ts): when that is short, the warm-up of dispatch has
-    // closed again by the time the init is moved. Touched again here, it reopens or stays open.
-    if (!cgroupsFirst) warmUpCgroupMigration();
     const ctx: InitPlanContext = {
-      id: opts.id, bundle, rootfs, stateDir: dir, config, ns, cgroup: cgroups, hierarchies,
+      id: opts.id, bundle, rootfs, stateDir: dir, config, ns, cgroup: state.cgroup, hierarchies,
       noPivot: opts.noPivot, terminal, noNewKeyring: opts.noNewKeyring, preserveFds, hostPid: 0,
       availableCaps: ownBoundingSet(), warn: opts.warn,
     };
     const mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8');
-    // A plan that does not carry the init's pid is built while skiff-init makes the init, and sent
-    // in three parts (init-plan.ts, the cgroup barriers): what needs no cgroup at once (the init
-    // reads it once it exists), what needs the directories once they are made, so that the init
-    // goes on while the limits are written and it is moved, and the rest after. If building fails,
-    // it is built again below, so that the error is handled once the init is known.
+    // A plan that does not carry the init's pid is built while skiff-init makes the init, and its
+    // first piece sent at once: the init reads it as soon as it exists. If building fails, it is
+    // built again below, so that the error is handled once the init is known.
     const plan = planNeedsPid(config) ? undefined : planAhead(() => initPhase2(ctx, mountinfo));
-    const [beforeDirs, beforeJoin, afterJoin]: [PlanRecord[], PlanRecord[], PlanRecord[] | undefined] =
-      plan ? splitAtCgroupsBarriers(plan) : [[], [], undefined];
-    if (cgroupsFirst) beforeDirs.push(...beforeJoin.splice(0));
-    if (beforeDirs.length) await shim.send(beforeDirs);
-    let rest = afterJoin;
-    if (!cgroupsFirst) {
-      makeCgroupDirs();
-      if (beforeJoin.length) await shim.send(beforeJoin);
-      applyLimits();
-    }
+    const sentAhead = plan ? pieceEnd(plan, 0) : 0;
+    if (plan) await shim.send(plan.slice(0, sentAhead));
     const pidRecord = await expect(shim, 'pid');
     state.pid = Number(pidRecord.args[0]);
     ctx.hostPid = state.pid;
-    if (!cgroupsFirst) joinCgroups(state.cgroup!, state.pid);
-    applyLateResources(state.cgroup!, linux.resources);
-    rest ??= splitAtCgroupsBarriers(initPhase2(ctx, mountinfo)).flat();
-    // The cgroups made late are recorded here too, with the pid, while the init goes on: by the
-    // time they are made the init waits for us, and one write fewer is ~0.2 ms off every create.
-    // (A create killed before this write leaves its cgroups unrecorded, as before it for its pid.)
+    applyLateResources(state.cgroup, linux.resources);
+    // The cgroups are recorded with the pid, while the init goes on: one write fewer is ~0.2 ms off
+    // every create. (A create killed before this write leaves its cgroups unrecorded, as its pid.)
     const recordInit = () => {
       state.pidStartTime = procStat(state.pid)?.startTime ?? 0;
       writeState(dir, state);
     };
-    await drive(shim, rest, recordInit, async (name) => {
+    await drive(shim, plan ?? initPhase2(ctx, mountinfo), sentAhead, recordInit, async (name) => {
       if (name !== 'createRuntime') throw new Error(`unexpected sync ${name}`);
       const hookSt = hookState(ctx, 'creating', false);
       await runHooks('prestart', config.hooks?.prestart, hookSt);
@@ -249,16 +218,22 @@ async function exitNote(shim: ShimChannel): Promise<string> {
   return signal ? ` (killed by ${signal})` : code ? ` (exit status ${code})` : '';
 }
 
+/** Where the piece of the plan that starts at `start` ends: after its first `sync`, or at the end. */
+function pieceEnd(plan: PlanRecord[], start: number): number {
+  const sync = plan.findIndex((r, i) => i >= start && r.op === 'sync');
+  return sync < 0 ? plan.length : sync + 1;
+}
+
 /**
- * Sends the plan in pieces: at each `sync` skiff-init waits while we run the runtime hooks.
- * `meanwhile` runs once, after the first piece is sent, while skiff-init carries it out.
+ * Sends the plan in pieces (but for its first `sentAhead` records, sent already): at each `sync`
+ * skiff-init waits while we run the runtime hooks. `meanwhile` runs once, after the first piece is
+ * sent, while skiff-init carries it out.
  */
-async function drive(shim: ShimChannel, plan: PlanRecord[], meanwhile: () => void, onSync: (name: string) => Promise<void>) {
+async function drive(shim: ShimChannel, plan: PlanRecord[], sentAhead: number, meanwhile: () => void, onSync: (name: string) => Promise<void>) {
   let start = 0;
   while (start < plan.length) {
-    let end = plan.findIndex((r, i) => i >= start && r.op === 'sync');
-    end = end < 0 ? plan.length : end + 1;
-    await shim.send(plan.slice(start, end));
+    const end = pieceEnd(plan, start);
+    if (end > sentAhead) await shim.send(plan.slice(Math.max(start, sentAhead), end));
     if (start === 0) meanwhile();
     start = end;
     const r = await shim.next();

@@ -1,12 +1,13 @@
 /**
- * Runs a further process in a container: skiff-init joins every namespace and the cgroup of the
+ * Runs a further process in a container: skiff-init joins every namespace and the cgroups of the
  * container's init, then carries out the same process plan the init had (rlimits, cwd, user,
  * capabilities, no_new_privs) and execs. Foreground: wait and return its exit code.
  */
 import { liveStatus } from '../container/status';
 import type { SavedState } from '../container/state-file';
 import { namespacePlan, namespaceProcName } from '../container/namespaces';
-import { joinCgroups, subCgroupPlacement } from '../cgroups/placement';
+import { subCgroupPlacement } from '../cgroups/placement';
+import { joinCgroupRecords } from '../cgroups/join-records';
 import { ShimChannel, withShim } from '../shim/channel';
 import { consoleSocketRecords, initError, planAhead, record } from '../shim/records';
 import { ownBoundingSet } from './capabilities';
@@ -53,10 +54,10 @@ async function execWith(shim: ShimChannel, dir: string, state: SavedState, proc:
   // Checked before anything starts; built again with the pid once the process exists.
   seccompPlan(seccomp);
 
-  if (state.cgroup) joinCgroups(opts.subCgroups?.length ? subCgroupPlacement(state.cgroup, opts.subCgroups) : state.cgroup, shim.child.pid!);
+  const cgroupRecords = !state.cgroup ? [] : joinCgroupRecords(opts.subCgroups?.length ? subCgroupPlacement(state.cgroup, opts.subCgroups) : state.cgroup);
   // A terminal goes to the console socket, or (foreground) to skiff-init, which relays it.
   const consoleRecords = !proc.terminal ? [] : opts.consoleSocket ? consoleSocketRecords(opts.consoleSocket) : [record('console_pair')];
-  const phase1 = [record('nodump'), ...consoleRecords, ...listenerConnectRecords(seccomp), ...ns.records];
+  const phase1 = [record('nodump'), ...cgroupRecords, ...consoleRecords, ...listenerConnectRecords(seccomp), ...ns.records];
   if (!opts.detach) phase1.push(record('stay', 0));
   phase1.push(record('end'));
   await shim.send(phase1);

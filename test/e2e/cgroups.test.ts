@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import {
   Bundle,
+  cHelperBinary,
   cgroup2MountPoint,
   DEFAULT_CAPABILITIES,
   itIf,
@@ -14,7 +15,9 @@ import {
   makeBundle,
   ok,
   OciConfig,
+  removeNamespace,
   RuntimeUnderTest,
+  scratchDir,
   shell,
   sleepSync,
   tracesOfContainer,
@@ -363,6 +366,30 @@ describe('pause and resume', () => {
       // Frozen tasks cannot die; thaw what a failed delete left so that cleanup can kill it.
       if (fs.existsSync(freezer)) fs.writeFileSync(freezer, freezer.endsWith('freezer.state') ? 'THAWED' : '0');
     }
+  });
+});
+
+describe('joining the cgroups', () => {
+  it('the init is in its own cgroup in every hierarchy once create returns', () => {
+    const rt = e2e.runtime();
+    const id = uniqueName('born');
+    ok(rt.create(id, makeBundle({ args: ['true'] })));
+    const own = readProcessCgroups(rt.state(id).pid!);
+    expect(own.size).toBe(hierarchies.length);
+    expect(new Set(own.values())).toEqual(new Set([expect.stringMatching(new RegExp(`/${id}$`))]));
+  });
+
+  // Docker's default seccomp profile makes clone3 fail with ENOSYS, so that a runtime it runs falls
+  // back to clone: skiff-init then moves the process into its cgroup2 cgroup after making it.
+  itIf(v2Root !== undefined, 'needs a cgroup2 hierarchy', 'where clone3 is hidden by a seccomp filter, the container still gets its cgroups', () => {
+    const wrapper = path.join(scratchDir('noclone3'), 'runtime');
+    fs.writeFileSync(wrapper, `#!/bin/sh\nexec ${cHelperBinary('no-clone3', ['seccomp'])} ${e2e.binary} "$@"\n`, { mode: 0o755 });
+    const rt = new RuntimeUnderTest(wrapper, { cleanup: e2e.cleanup });
+    const id = uniqueName('noclone3');
+    const result = ok(rt.run(id, makeBundle({ args: ['cat', '/proc/self/cgroup'], configure: (c) => removeNamespace(c, 'cgroup') })));
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toHaveLength(hierarchies.length);
+    for (const line of lines) expect(line).toMatch(new RegExp(`^\\d+:[^:]*:.*/${id}$`));
   });
 });
 

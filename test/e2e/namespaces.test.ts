@@ -25,6 +25,7 @@ import {
   scriptRunner,
   useE2E,
 } from '../helpers';
+import { readProcessCgroups } from '../helpers/cgroup-hierarchies';
 
 const e2e = useE2E();
 
@@ -138,6 +139,48 @@ describe('joining namespaces by path', () => {
     const expected = joined.map((t) => fs.readlinkSync(`/proc/${pid}/ns/${NS_FILE[t]}`));
     expect(result.stdout.trim().split('\n')).toEqual([...expected, 'owner-host']);
   });
+
+  // The joiner is in cgroups of its own, which it sees relative to the owner's cgroup (that
+  // namespace's root). skiff-init clones it into them, then it joins the namespace; with a new user
+  // namespace skiff-init joins first (src/container/namespaces.ts).
+  const joinsCgroupNamespace = (withUserNs: boolean) => () => {
+    const rt = e2e.runtime();
+    const owner = uniqueName('cgnsowner');
+    ok(rt.run(owner, makeBundle({ args: ['sleep', '1000'], configure: (c) => setNamespace(c, 'cgroup') }), { detach: true }));
+    const ownerPid = rt.state(owner).pid!;
+    const id = uniqueName('cgnsjoiner');
+    const bundle = makeBundle({
+      configure: (c) => {
+        shell(c, 'cat /proc/self/cgroup; exec sleep 1000');
+        setNamespace(c, 'cgroup', `/proc/${ownerPid}/ns/cgroup`);
+        if (withUserNs) {
+          setNamespace(c, 'user');
+          c.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+          c.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        }
+      },
+    });
+    ok(rt.create(id, bundle));
+    const pid = rt.state(id).pid!;
+    const own = readProcessCgroups(pid);
+    const ownerCgroups = readProcessCgroups(ownerPid);
+    // In its own cgroup in every hierarchy, before start.
+    expect(new Set(own.values())).toEqual(new Set([expect.stringMatching(new RegExp(`/${id}$`))]));
+    ok(rt.start(id));
+    const deadline = Date.now() + 10000;
+    while (!rt.output(id).stdout.trim() && Date.now() < deadline) spawnSync('sleep', ['0.05']);
+    expect(fs.readlinkSync(`/proc/${pid}/ns/cgroup`)).toBe(fs.readlinkSync(`/proc/${ownerPid}/ns/cgroup`));
+    const inside = new Map(rt.output(id).stdout.trim().split('\n').map((l) => {
+      const [, controllers, cgroup] = /^\d+:([^:]*):(.*)$/.exec(l)!;
+      return [controllers, cgroup] as [string, string];
+    }));
+    const expected = new Map([...own].map(([key, cgroup]) => [key, '/' + path.posix.relative(ownerCgroups.get(key)!, cgroup)]));
+    expect(inside).toEqual(expected);
+  };
+
+  it("joins another container's cgroup namespace from cgroups of its own", joinsCgroupNamespace(false));
+
+  itIf(kernelAllowsUserNamespaces(), 'user namespaces are disabled', "joins another container's cgroup namespace with a new user namespace", joinsCgroupNamespace(true));
 
   it('a path to a namespace of another type is refused, leaving nothing', () => {
     const rt = e2e.runtime();

@@ -9,25 +9,10 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawn, spawnSync } from 'child_process';
-import { Bundle, makeBundle, ok, OciConfig, REPO_ROOT, RuntimeUnderTest, scratchDir, sleepSync, uniqueName, useE2E } from '../helpers';
+import { Bundle, cHelperBinary, makeBundle, ok, OciConfig, REPO_ROOT, RuntimeUnderTest, scratchDir, sleepSync, uniqueName, useE2E } from '../helpers';
 import { haveTmux, startTmux } from '../helpers/clients';
 
 const e2e = useE2E();
-
-/** Compiles test/helpers/recvtty.c on first use into <repo>/.cache/test-bin (keyed by its hash). */
-function recvttyBinary(): string {
-  const source = path.join(REPO_ROOT, 'test', 'helpers', 'recvtty.c');
-  const hash = crypto.createHash('sha256').update(fs.readFileSync(source)).digest('hex').slice(0, 12);
-  const dir = path.join(REPO_ROOT, '.cache', 'test-bin');
-  const binary = path.join(dir, `recvtty-${hash}`);
-  if (fs.existsSync(binary)) return binary;
-  fs.mkdirSync(dir, { recursive: true });
-  const tmp = `${binary}.${process.pid}.tmp`;
-  const cc = spawnSync('gcc', ['-O2', '-Wall', '-o', tmp, source], { encoding: 'utf8', timeout: 60000 });
-  if (cc.status !== 0) throw new Error(`gcc ${source} failed: ${cc.stderr || cc.error?.message}`);
-  fs.renameSync(tmp, binary);
-  return binary;
-}
 
 interface TtyEvent {
   event: string;
@@ -60,7 +45,7 @@ function startReceiver(
   if (options.waitForOutput) args.push('-w');
   args.push(socket, outFile, reportFile);
   if (options.command) args.push('--', ...options.command(socket));
-  const child = spawn(recvttyBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cHelperBinary('recvtty'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid) e2e.cleanup.trackProcess(child.pid);
   const err: Buffer[] = [];
   child.stdout.on('data', (d: Buffer) => err.push(d));

@@ -12,3 +12,4 @@ export * from './rootfs';
 export * from './script-runner';
 export * from './runtime';
 export * from './subreaper';
+export * from './c-helpers';

@@ -2,7 +2,6 @@
  * Cgroup resources without a kernel: conversions, device rules, the write plan on v1, v2 and
  * hybrid layouts (over plain files in a temp dir), update's flag parsing and merging, and stats.
  */
-import { ownCgroupPath, warmUpTarget } from '../../src/cgroups/migration-warm-up';
 import { hierarchiesIn, unescapeMountPath } from '../../src/cgroups/layout';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -432,29 +431,6 @@ describe('the cgroup v2 device program', () => {
     const prog = deviceProgram([{ allow: false, access: 'rwm' }, { allow: true, access: 'rwm' }]);
     expect(runProgram(prog, deviceRequest('c', 1, 3, 'r'))).toBe(1);
     expect(prog.length / 8).toBe(20); // prologue 6, per bit 3 + one jump, epilogue 2
-  });
-});
-
-describe('migration warm-up', () => {
-  const procSelfCgroup = '12:pids:/user.slice\n4:cpu,cpuacct:/\n1:name=systemd:/init.scope\n0::/init.scope\n';
-  it('finds its own cgroup by hierarchy, whatever the order of the controllers', () => {
-    expect(ownCgroupPath(procSelfCgroup, 'cpuacct,cpu')).toBe('/');
-    expect(ownCgroupPath(procSelfCgroup, 'pids')).toBe('/user.slice');
-    expect(ownCgroupPath(procSelfCgroup, 'name=systemd')).toBe('/init.scope');
-    expect(ownCgroupPath(procSelfCgroup, 'unified')).toBe('/init.scope');
-    expect(ownCgroupPath(procSelfCgroup, 'memory')).toBeUndefined();
-  });
-
-  it('writes to its own cgroup only where the mount shows the whole hierarchy', () => {
-    const mountinfo = (root: string) =>
-      `31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n` +
-      `32 31 0:29 ${root} /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct\n` +
-      `33 31 0:30 ${root} /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n`;
-    expect(warmUpTarget(hierarchiesIn(mountinfo('/')), procSelfCgroup)).toBe('/sys/fs/cgroup/cpu,cpuacct/cgroup.procs');
-    // A host's hierarchy bind-mounted from a sub-cgroup (or from outside skiff's cgroup namespace).
-    expect(warmUpTarget(hierarchiesIn(mountinfo('/docker/abc')), procSelfCgroup)).toBeUndefined();
-    expect(warmUpTarget(hierarchiesIn(mountinfo('/..')), procSelfCgroup)).toBeUndefined();
-    expect(warmUpTarget([], procSelfCgroup)).toBeUndefined();
   });
 });
 

@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CGROUP_DIRS_BARRIER, CGROUPS_BARRIER, initPhase2, hookState, planNeedsPid, rootfsPath, splitAtCgroupsBarriers, InitPlanContext } from '../../src/container/init-plan';
+import { initPhase2, hookState, planNeedsPid, rootfsPath, InitPlanContext } from '../../src/container/init-plan';
 import { namespacePlan } from '../../src/container/namespaces';
 import { MS } from '../../src/rootfs/mount-flags';
 import { PlanRecord, record } from '../../src/shim/records';
@@ -233,71 +233,12 @@ describe('initPhase2', () => {
     expect(recs[sc].args.slice(2)).toEqual([JSON.stringify({ ...state, status: 'created' }), '1', '/hooks/sc']);
   });
 
-  describe('the cgroup barriers (create makes the directories, then moves the init into them there)', () => {
-    const cgroupCtx = (config: any) => ctxFor(config, {
-      hierarchies: [{ version: 1, mountPoint: '/sys/fs/cgroup/memory', controllers: ['memory'] } as any],
-      cgroup: { path: '/c1', dirs: { memory: '/sys/fs/cgroup/memory/c1' }, created: [] },
-    });
-
-    const count = (recs: any[], op: string) => ops(recs).filter((o) => o === op).length;
-    const withCgroupMount = () => {
-      const config = baseConfig();
-      config.mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro'] });
-      return config;
-    };
-
-    test('both just before ready when nothing earlier needs the cgroups', () => {
-      const recs = initPhase2(ctxFor(baseConfig()), '');
-      expect(count(recs, CGROUP_DIRS_BARRIER)).toBe(1);
-      expect(count(recs, CGROUPS_BARRIER)).toBe(1);
-      expect(indexOf(recs, CGROUP_DIRS_BARRIER)).toBe(indexOf(recs, 'ready') - 2);
-      expect(indexOf(recs, CGROUPS_BARRIER)).toBe(indexOf(recs, 'ready') - 1);
-    });
-
-    test('a cgroup mount binds the directories: it needs them made, and the init in them only later', () => {
-      const recs = initPhase2(cgroupCtx(withCgroupMount()), '');
-      const dirs = indexOf(recs, CGROUP_DIRS_BARRIER);
-      expect(dirs).toBeGreaterThan(indexOf(recs, 'mount', 'devpts'));
-      expect(dirs).toBeLessThan(indexOf(recs, 'mount', '/sys/fs/cgroup/memory/c1'));
-      expect(indexOf(recs, CGROUPS_BARRIER)).toBe(indexOf(recs, 'ready') - 1);
-      expect(count(recs, CGROUP_DIRS_BARRIER)).toBe(1);
-      expect(count(recs, CGROUPS_BARRIER)).toBe(1);
-    });
-
-    test('in a cgroup namespace of its own, a cgroup mount comes after the init is in its cgroups and has unshared', () => {
-      const config = withCgroupMount();
-      config.linux.namespaces.push({ type: 'cgroup' });
-      const recs = initPhase2(cgroupCtx(config), '');
-      const join = indexOf(recs, CGROUPS_BARRIER);
-      expect(indexOf(recs, CGROUP_DIRS_BARRIER)).toBe(join - 1);
-      expect(recs[join + 1]).toEqual(record('unshare', 0x02000000));
-      expect(join).toBeLessThan(indexOf(recs, 'mount', '/sys/fs/cgroup/memory/c1'));
-    });
-
-    test('before the hooks: their processes start in the cgroups', () => {
-      const config = baseConfig();
-      config.hooks = { createContainer: [{ path: '/hooks/cc' }] };
-      const recs = initPhase2(ctxFor(config), '');
-      expect(indexOf(recs, CGROUPS_BARRIER)).toBeLessThan(indexOf(recs, 'hook', '/hooks/cc'));
-      expect(indexOf(recs, CGROUPS_BARRIER)).toBeGreaterThan(indexOf(recs, 'mknod'));
-    });
-
-    test('a new cgroup namespace is unshared right after it, so its root is the container\'s cgroup', () => {
-      const config = baseConfig();
-      config.linux.namespaces.push({ type: 'cgroup' });
-      const recs = initPhase2(ctxFor(config), '');
-      expect(recs[indexOf(recs, CGROUPS_BARRIER) + 1]).toEqual(record('unshare', 0x02000000));
-      expect(ops(initPhase2(ctxFor(baseConfig()), ''))).not.toContain('unshare');
-    });
-
-    test('splitAtCgroupsBarriers: the records before, between and after them, without them', () => {
-      const a = record('mount', 'a');
-      const b = record('mount', 'b');
-      const ready = record('ready');
-      expect(splitAtCgroupsBarriers([a, record(CGROUP_DIRS_BARRIER), b, record(CGROUPS_BARRIER), ready])).toEqual([[a], [b], [ready]]);
-      expect(splitAtCgroupsBarriers([a, record(CGROUPS_BARRIER), ready])).toEqual([[a], [], [ready]]);
-      expect(splitAtCgroupsBarriers([ready])).toEqual([[], [], [ready]]);
-    });
+  test('a new cgroup namespace is the first thing the init makes: it is in its cgroups from its start', () => {
+    const config = baseConfig();
+    config.linux.namespaces.push({ type: 'cgroup' });
+    const recs = initPhase2(ctxFor(config), '');
+    expect(recs[0]).toEqual(record('unshare', 0x02000000));
+    expect(ops(initPhase2(ctxFor(baseConfig()), ''))).not.toContain('unshare');
   });
 
   test('prestart hooks alone also make the sync point', () => {

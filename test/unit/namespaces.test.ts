@@ -43,6 +43,20 @@ describe('namespacePlan', () => {
     expect(Number(clone.args[0])).toBeGreaterThan(0);
   });
 
+  test('a joined cgroup namespace is joined by the child once it is in its cgroups, unless it gets a new user namespace', () => {
+    const joined = { type: 'cgroup', path: '/proc/42/ns/cgroup' };
+    expect(namespacePlan([joined, { type: 'pid', path: '/proc/42/ns/pid' }], undefined, undefined, undefined).records).toEqual([
+      record('join', 'pid', '/proc/42/ns/pid'),
+      record('clone', 0),
+      record('child_join', 'cgroup', '/proc/42/ns/cgroup'),
+    ]);
+    // From a new user namespace the child could not join one the host's user namespace owns.
+    expect(namespacePlan([joined, { type: 'user' }], uidMap, gidMap, undefined).records.slice(0, 2)).toEqual([
+      record('join', 'cgroup', '/proc/42/ns/cgroup'),
+      record('clone', CLONE.NEWUSER),
+    ]);
+  });
+
   test('a duplicate type is refused, whether new or joined', () => {
     expect(() => namespacePlan([{ type: 'pid' }, { type: 'pid' }], undefined, undefined, undefined)).toThrow(
       'linux.namespaces: duplicate namespace type "pid"',
