@@ -105,29 +105,40 @@ static void write_all(int fd, const char *p, size_t n)
 	}
 }
 
-static void write_netstring(int fd, const char *s)
+/* Appends netstring(s) to buf at *len (buf has room: see send_record). */
+static void put_netstring(char *buf, size_t *len, const char *s)
 {
-	char head[32];
-	size_t len = strlen(s);
-	int h = snprintf(head, sizeof head, "%zu:", len);
-	write_all(fd, head, (size_t)h);
-	write_all(fd, s, len);
-	write_all(fd, ",", 1);
+	size_t n = strlen(s);
+	*len += (size_t)sprintf(buf + *len, "%zu:", n);
+	memcpy(buf + *len, s, n);
+	*len += n;
+	buf[(*len)++] = ',';
 }
 
+/* One write per record: P and C share the pipe to skiff, and a write of up to PIPE_BUF bytes is
+ * not interleaved with another's (C may report an error while P reports the pid). */
 void send_record(int fd, const char *op, int argc, const char *const *argv)
 {
 	char count[16];
 	snprintf(count, sizeof count, "%d", argc);
-	write_netstring(fd, op);
-	write_netstring(fd, count);
+	size_t size = strlen(op) + strlen(count) + 2 * 24;
 	for (int i = 0; i < argc; i++)
-		write_netstring(fd, argv[i]);
+		size += strlen(argv[i]) + 24;
+	char *buf = malloc(size);
+	if (!buf)
+		_exit(1);
+	size_t len = 0;
+	put_netstring(buf, &len, op);
+	put_netstring(buf, &len, count);
+	for (int i = 0; i < argc; i++)
+		put_netstring(buf, &len, argv[i]);
+	write_all(fd, buf, len);
+	free(buf);
 }
 
 static void __attribute__((noreturn)) vfail(const char *suffix, const char *fmt, va_list ap)
 {
-	char msg[4096];
+	char msg[4000]; /* with its record, within PIPE_BUF (see send_record) */
 	int n = vsnprintf(msg, sizeof msg, fmt, ap);
 	if (suffix && n >= 0 && (size_t)n < sizeof msg)
 		snprintf(msg + n, sizeof msg - (size_t)n, ": %s", suffix);

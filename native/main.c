@@ -392,12 +392,13 @@ static void run_shim(void)
 		} else if (is(r, "end")) {
 			if (child <= 0)
 				fail("plan: end before clone");
-			if (write(release[1], "g", 1) != 1)
-				fail_errno("release container init");
-			close(release[1]);
+			/* The pid first: once released, C may report (`ready`, an error) at once. */
 			snprintf(path, sizeof path, "%d", child);
 			const char *args[] = {path};
 			send_record(sync_out, "pid", 1, args);
+			if (write(release[1], "g", 1) != 1)
+				fail_errno("release container init");
+			close(release[1]);
 		} else fail("plan: unknown phase 1 operation %s", r->op);
 	}
 	close(sync_in);

@@ -291,6 +291,18 @@ describe('create, start, kill, delete', () => {
     expect(tracesOfContainer({ root: rt.root, id, bundle: bundle.path })).toEqual([]);
   });
 
+  it('twenty creates at once all succeed', async () => {
+    // Under load skiff-init's init can carry out its whole plan before skiff-init has reported its
+    // pid: the report must still come first, and records written by both stay whole.
+    const rt = e2e.runtime();
+    const ids = Array.from({ length: 20 }, () => uniqueName('crowd'));
+    for (const id of ids) e2e.cleanup.trackContainer(rt, id);
+    const bundle = makeBundle({ args: ['true'] });
+    const results = await Promise.all(ids.map((id) => rt.spawnRuntime(['create', '--bundle', bundle.path, id], { resolveOnExit: true }).done));
+    expect(results.map((r) => ({ code: r.code, stderr: r.stderr }))).toEqual(ids.map(() => ({ code: 0, stderr: '' })));
+    for (const id of ids) expect(rt.state(id).status).toBe('created');
+  });
+
   it('a deleted id can be used again', () => {
     const rt = e2e.runtime();
     const c = stopped(rt, 'reuse');
