@@ -173,6 +173,14 @@ static void open_cgroup_dir(const char *dir)
 		fail_errno("open cgroup %s", dir);
 }
 
+static void close_cgroup_dir(void)
+{
+	if (cgroup_dir >= 0) {
+		close(cgroup_dir);
+		close(cgroup_procs);
+	}
+}
+
 static int open_cgroup_tasks(const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -182,7 +190,7 @@ static int open_cgroup_tasks(const char *path)
 }
 
 /* Clones C into the v2 cgroup; where clone3 cannot (an older kernel, a seccomp filter that hides it,
- * a joined cgroup namespace that hides the cgroup), clones it and writes its pid to cgroup.procs. */
+ * a cgroup namespace joined on a host whose cgroup2 has nsdelegate), clones it and writes its pid. */
 static pid_t clone_container_process(unsigned long flags)
 {
 	if (cgroup_dir >= 0) {
@@ -213,10 +221,7 @@ static void enter_cgroups(struct record *plan, size_t count, const int *fds)
 		} else if (is(&plan[i], "child_join") && plan[i].argc == 2)
 			join_namespace(plan[i].argv[0], plan[i].argv[1], fds[i]);
 	}
-	if (cgroup_dir >= 0) {
-		close(cgroup_dir);
-		close(cgroup_procs);
-	}
+	close_cgroup_dir();
 }
 
 /* P: the time namespace, which clone(2) cannot make; C: its cgroup namespace, once in its cgroups. */
@@ -376,13 +381,11 @@ static void run_shim(void)
 				run_container_init();
 			}
 			close(release[0]);
+			/* C's own fds, which C has copies of. */
 			for (size_t j = 0; j < count; j++)
 				if ((is(&plan[j], "cgroup_tasks") || is(&plan[j], "child_join")) && fds[j] > 0)
 					close(fds[j]);
-			if (cgroup_dir >= 0) {
-				close(cgroup_dir);
-				close(cgroup_procs);
-			}
+			close_cgroup_dir();
 		} else if ((is(r, "uid_map") || is(r, "gid_map") || is(r, "setgroups")) && r->argc == 1) {
 			snprintf(path, sizeof path, "/proc/%d/%s", child, r->op);
 			write_file(path, r->argv[0]);
