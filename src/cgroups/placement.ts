@@ -63,7 +63,7 @@ export function createCgroups(cgroupPath: string, hierarchies = hostHierarchies(
   return placement;
 }
 
-/** mkdir -p, recording what was made; v1 cpusets start empty, so copy the parent's cpus and mems. */
+/** mkdir -p, recording what was made; v1 cpusets start empty, so they get the parent's cpus and mems. */
 function makeCgroupDir(h: Hierarchy, dir: string, created: string[]): void {
   // mkdir first: the parent usually exists, so one call per hierarchy instead of a stat of each level.
   try {
@@ -75,13 +75,21 @@ function makeCgroupDir(h: Hierarchy, dir: string, created: string[]): void {
     fs.mkdirSync(dir);
   }
   created.push(dir);
-  if (h.controllers.includes('cpuset')) {
-    for (const file of ['cpuset.cpus', 'cpuset.mems']) {
-      const own = path.join(dir, file);
-      if (fs.readFileSync(own, 'utf8').trim() === '')
-        fs.writeFileSync(own, fs.readFileSync(path.join(path.dirname(dir), file), 'utf8').trim());
-    }
-  }
+  if (h.controllers.includes('cpuset')) for (const file of ['cpuset.cpus', 'cpuset.mems']) inheritCpuset(h, dir, file);
+}
+
+/**
+ * A v1 cpuset's cpus or mems, copied from its parent when empty: no task can join an empty cpuset.
+ * An empty parent is filled first, the same way, as runc does: one made by someone else, or by a
+ * create running beside this one that has made it but not filled it yet.
+ */
+function inheritCpuset(h: Hierarchy, dir: string, file: string): string {
+  const own = path.join(dir, file);
+  const value = fs.readFileSync(own, 'utf8').trim();
+  if (value !== '' || dir.length <= h.mountPoint.length) return value;
+  const inherited = inheritCpuset(h, path.dirname(dir), file);
+  fs.writeFileSync(own, inherited);
+  return inherited;
 }
 
 /** Pids in the container's cgroup (any hierarchy holds them all). */

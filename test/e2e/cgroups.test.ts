@@ -379,6 +379,23 @@ describe('joining the cgroups', () => {
     expect(new Set(own.values())).toEqual(new Set([expect.stringMatching(new RegExp(`/${id}$`))]));
   });
 
+  itIf(hasV1('cpuset'), 'needs the v1 cpuset controller', 'under a parent cpuset someone made and left empty, the container still starts (the parent is filled, as runc does)', () => {
+    const rt = e2e.runtime();
+    const parent = uniqueName('emptycpuset');
+    const cpusetRoot = hierarchies.find((h) => h.version === 1 && h.controllers.includes('cpuset'))!.mountPoint;
+    fs.mkdirSync(path.join(cpusetRoot, parent));
+    e2e.cleanup.trackCgroup(`/${parent}`);
+    expect(fs.readFileSync(path.join(cpusetRoot, parent, 'cpuset.cpus'), 'utf8').trim()).toBe('');
+    const id = uniqueName('cpusetchild');
+    const result = ok(rt.run(id, makeBundle({ args: ['cat', '/proc/self/cgroup'], configure: (c) => {
+      removeNamespace(c, 'cgroup');
+      c.linux!.cgroupsPath = `/${parent}/${id}`;
+    } })));
+    expect(result.stdout).toMatch(new RegExp(`:cpuset:/${parent}/${id}$`, 'm'));
+    const rootCpus = fs.readFileSync(path.join(cpusetRoot, 'cpuset.cpus'), 'utf8').trim();
+    expect(fs.readFileSync(path.join(cpusetRoot, parent, 'cpuset.cpus'), 'utf8').trim()).toBe(rootCpus);
+  });
+
   // Docker's default seccomp profile makes clone3 fail with ENOSYS, so that a runtime it runs falls
   // back to clone: skiff-init then moves the process into its cgroup2 cgroup after making it.
   itIf(v2Root !== undefined, 'needs a cgroup2 hierarchy', 'where clone3 is hidden by a seccomp filter, the container still gets its cgroups', () => {
