@@ -1,8 +1,8 @@
-import { fs, path } from '../sys/lazy-builtins';
 /**
  * Reading and writing cgroup control files. A failed write names the value and the file, as
  * runc's messages do: `failed to write "500": write /sys/fs/cgroup/cpu/x/cpu.cfs_quota_us: invalid argument`.
  */
+import { fs, path } from '../sys/lazy-builtins';
 
 /** A write the kernel refused; `code` is the errno name (EINVAL, EBUSY, ...). */
 export class CgroupWriteError extends Error {

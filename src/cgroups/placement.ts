@@ -29,7 +29,7 @@ export function cgroupPathFor(configured: string | undefined, id: string): strin
 }
 
 /** Where the container's cgroup is in every hierarchy (v1, v2 or hybrid), before it is made. */
-export function cgroupPlacement(cgroupPath: string, hierarchies = hostHierarchies()): CgroupPlacement {
+function cgroupPlacement(cgroupPath: string, hierarchies = hostHierarchies()): CgroupPlacement {
   const placement: CgroupPlacement = { path: cgroupPath, dirs: {}, created: [] };
   for (const h of hierarchies) {
     const dir = path.join(h.mountPoint, cgroupPath);
